@@ -1,0 +1,120 @@
+"""Shared pieces of the benchmarks: timing, tables, and RESULTS.md sections."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+
+import keras
+
+RESULTS = os.path.join(os.path.dirname(__file__), "RESULTS.md")
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Records the wall time of every epoch."""
+
+    def __init__(self):
+        super().__init__()
+        self.seconds = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._start)
+
+
+def throughput(fit, samples_per_epoch, epochs=4):
+    """Samples per second of `fit`, the median over epochs after the first.
+
+    Args:
+        fit: `fit(epochs, callbacks)` that trains a fresh model; the first
+            epoch (tracing and compilation) is not counted.
+        samples_per_epoch: training examples seen in one epoch.
+        epochs: epochs to run (at least 2).
+
+    Returns:
+        Samples per second.
+    """
+    timer = EpochTimer()
+    fit(epochs, [timer])
+    return samples_per_epoch / statistics.median(timer.seconds[1:])
+
+
+def compare(candidates, samples_per_epoch, *, repeats=3, epochs=4):
+    """Interleaves the candidates `repeats` times; median throughput of each.
+
+    Args:
+        candidates: `{name: fit}` with `fit` as in `throughput`.
+        samples_per_epoch: training examples in one epoch.
+
+    Returns:
+        `{name: samples per second}`.
+    """
+    measured = {name: [] for name in candidates}
+    for repeat in range(repeats):
+        for name, fit in candidates.items():
+            keras.utils.set_random_seed(repeat)
+            measured[name].append(throughput(fit, samples_per_epoch, epochs))
+    return {name: statistics.median(values) for name, values in measured.items()}
+
+
+def markdown_table(headers, rows):
+    """A Markdown table; floats are shown with 4 significant digits."""
+
+    def cell(value):
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def update_results(section, body, command):
+    """Replaces (or appends) one section of RESULTS.md, atomically.
+
+    Args:
+        section: the section's id, e.g. `"quality:convnet"`.
+        body: Markdown for the section.
+        command: the command that produced it (written under the body).
+    """
+    begin, end = f"<!-- BEGIN {section} -->", f"<!-- END {section} -->"
+    machine = f"{os.cpu_count()} CPU cores, Keras {keras.__version__}, backend {keras.backend.backend()}"
+    devices = ", ".join(keras.distribution.list_devices())
+    block = (
+        f"{begin}\n{body}\n\nProduced by `{command}` on {machine} ({devices}), "
+        f"{time.strftime('%Y-%m-%d')}.\n{end}"
+    )
+    text = open(RESULTS).read() if os.path.exists(RESULTS) else "# Benchmark results\n"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = head + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(RESULTS), suffix=".md")
+    with os.fdopen(handle, "w") as file:
+        file.write(text)
+    os.replace(temporary, RESULTS)
+    print(block)
+
+
+def run_sections(kind, registry, argv):
+    """`python -m benchmarks.KIND [NAME ...]`: runs the named (or all) sections."""
+    import argparse
+    import importlib
+
+    parser = argparse.ArgumentParser(prog=f"python -m benchmarks.{kind}")
+    parser.add_argument(
+        "names", nargs="*", help=f"recipes (default: {' '.join(registry)})"
+    )
+    args = parser.parse_args(argv)
+    unknown = set(args.names) - set(registry)
+    if unknown:
+        parser.error(f"unknown recipes {sorted(unknown)}; known: {sorted(registry)}")
+    for name in args.names or list(registry):
+        module = importlib.import_module(registry[name])
+        body = getattr(module, kind)()
+        command = f"python -m benchmarks.{kind} {name}"
+        update_results(f"{kind}:{name}", body, command)

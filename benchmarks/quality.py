@@ -1,0 +1,20 @@
+"""Quality benchmarks: `python -m benchmarks.quality [RECIPE ...]`.
+
+Each recipe's benchmark module defines `quality() -> str` (a Markdown section);
+its result replaces that recipe's section of `benchmarks/RESULTS.md`.
+"""
+
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from benchmarks.common import run_sections  # noqa: E402
+
+# Registry: recipe name -> benchmark module (one line per recipe).
+QUALITY = {
+    "convnet": "benchmarks.convnet",
+}
+
+if __name__ == "__main__":
+    run_sections("quality", QUALITY, sys.argv[1:])

@@ -1,0 +1,204 @@
+"""Datasets for the recipes: the embedded ones that work offline, and TFDS.
+
+`load(name)` returns a `Bundle` with `train`, `val` and `test` splits and an
+`info` record. The embedded datasets are built from files that installed
+packages ship (scikit-learn's digits and sample photographs, sktime's Japanese
+Vowels), so tests, tutorials and benchmarks run without a network. Any other
+name is looked up in TensorFlow Datasets.
+
+Example:
+
+>>> from recipes import data
+>>> bundle = data.load("digits")
+>>> x_train, y_train = bundle.train
+>>> x_train.shape, bundle.info.num_classes
+((1077, 8, 8, 1), 10)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from recipes.data import embedded
+
+EMBEDDED = ("digits", "digits_m", "japanese_vowels")
+
+
+@dataclasses.dataclass(frozen=True)
+class Info:
+    """What a recipe needs to know about a dataset.
+
+    Attributes:
+        name: the dataset's name as given to `load`.
+        input_shape: shape of one example, without the batch axis (`None` for a
+            variable-length axis).
+        num_classes: number of label classes.
+        class_names: one name per class.
+        description: one sentence on what the data is.
+        source: where the data comes from.
+    """
+
+    name: str
+    input_shape: tuple
+    num_classes: int
+    class_names: tuple
+    description: str
+    source: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Bundle:
+    """Train, validation and test splits with their `Info`.
+
+    Each split is an `(x, y)` tuple of NumPy arrays for the embedded datasets, or
+    a `tf.data.Dataset` of `(x, y)` pairs for TFDS datasets.
+    """
+
+    train: Any
+    val: Any
+    test: Any
+    info: Info
+
+
+def load(name, *, split=(0.6, 0.2, 0.2), seed=0, data_dir=None, download=True):
+    """Loads a dataset by name.
+
+    Args:
+        name: one of `EMBEDDED` (`"digits"`, `"digits_m"`, `"japanese_vowels"`)
+            or a TensorFlow Datasets name such as `"mnist"`.
+        split: train/validation/test fractions for `digits` and `digits_m`
+            (they must sum to 1). `japanese_vowels` keeps its own train/test
+            split and carves the validation set out of train with the ratio
+            `split[1] / (split[0] + split[1])`. Ignored for TFDS datasets.
+        seed: seed of the split (and of the photo patches of `digits_m`).
+        data_dir: TFDS data directory (TFDS datasets only).
+        download: whether TFDS may try to download and prepare a dataset that
+            is not found in `data_dir`.
+
+    Returns:
+        A `Bundle`.
+
+    Raises:
+        ValueError: for a bad `split`, or a name that is neither embedded nor
+            available through TFDS (the message lists the embedded names).
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"`name` must be a non-empty string, got {name!r}.")
+    split = _check_split(split)
+    if name == "digits":
+        return _digits_bundle(split, seed, photos=False)
+    if name == "digits_m":
+        return _digits_bundle(split, seed, photos=True)
+    if name == "japanese_vowels":
+        return _vowels_bundle(split, seed)
+    return _tfds_bundle(name, data_dir=data_dir, download=download)
+
+
+def _check_split(split):
+    try:
+        fractions = tuple(float(f) for f in split)
+    except (TypeError, ValueError):
+        raise ValueError(f"`split` must be three fractions, got {split!r}.") from None
+    if len(fractions) != 3 or min(fractions) <= 0 or abs(sum(fractions) - 1) > 1e-6:
+        raise ValueError(
+            "`split` must be three positive train/val/test fractions summing to 1, "
+            f"got {split!r}."
+        )
+    return fractions
+
+
+def _digits_bundle(split, seed, photos):
+    x, y = embedded.digits_images()
+    train_idx, val_idx, test_idx = embedded.stratified_split(y, split, seed)
+    name = "digits_m" if photos else "digits"
+    description = "scikit-learn's 8x8 handwritten digits, scaled to [0, 1]"
+    if photos:
+        x = embedded.blend_with_photos(x, seed=seed)
+        description += ", blended with patches of real photographs as MNIST-M was"
+    info = Info(
+        name=name,
+        input_shape=tuple(x.shape[1:]),
+        num_classes=10,
+        class_names=tuple(str(d) for d in range(10)),
+        description=description,
+        source="sklearn.datasets.load_digits"
+        + (" + sklearn.datasets.load_sample_images" if photos else ""),
+    )
+    return Bundle(
+        train=(x[train_idx], y[train_idx]),
+        val=(x[val_idx], y[val_idx]),
+        test=(x[test_idx], y[test_idx]),
+        info=info,
+    )
+
+
+def _vowels_bundle(split, seed):
+    (x_train, y_train), (x_test, y_test) = embedded.japanese_vowels()
+    val_fraction = split[1] / (split[0] + split[1])
+    train_idx, val_idx = embedded.stratified_holdout(y_train, val_fraction, seed)
+    info = Info(
+        name="japanese_vowels",
+        input_shape=(None, x_train.shape[-1]),
+        num_classes=9,
+        class_names=tuple(f"speaker {i + 1}" for i in range(9)),
+        description=(
+            "UCI/UEA Japanese Vowels: 12 LPC cepstrum coefficients per frame, "
+            "7 to 29 frames, zero-padded at the end to 29; label is the speaker"
+        ),
+        source="sktime.datasets.load_japanese_vowels",
+    )
+    return Bundle(
+        train=(x_train[train_idx], y_train[train_idx]),
+        val=(x_train[val_idx], y_train[val_idx]),
+        test=(x_test, y_test),
+        info=info,
+    )
+
+
+def _tfds_bundle(name, data_dir, download):
+    import tensorflow_datasets as tfds
+
+    try:
+        builder = tfds.builder(name, data_dir=data_dir)
+    except Exception as error:  # tfds raises its own DatasetNotFoundError
+        raise ValueError(_unavailable(name, error)) from error
+    if not builder.is_prepared():
+        if not download:
+            raise ValueError(_unavailable(name, "not prepared and download=False"))
+        try:
+            builder.download_and_prepare()
+        except Exception as error:
+            raise ValueError(_unavailable(name, error)) from error
+    splits = builder.info.splits
+    if "validation" in splits:
+        names = ("train", "validation", "test" if "test" in splits else "validation")
+    elif "test" in splits:
+        names = ("train[:90%]", "train[90%:]", "test")
+    else:
+        names = ("train[:80%]", "train[80%:90%]", "train[90%:]")
+    train, val, test = builder.as_dataset(split=list(names), as_supervised=True)
+    features = builder.info.features
+    label = features[builder.info.supervised_keys[1]]
+    inputs = features[builder.info.supervised_keys[0]]
+    info = Info(
+        name=name,
+        input_shape=tuple(getattr(inputs, "shape", ()) or ()),
+        num_classes=int(getattr(label, "num_classes", 0) or 0),
+        class_names=tuple(getattr(label, "names", ()) or ()),
+        description=(builder.info.description or "").strip().split("\n")[0],
+        source=f"tensorflow_datasets:{name}",
+    )
+    return Bundle(train=train, val=val, test=test, info=info)
+
+
+def _unavailable(name, reason):
+    reason = (str(reason).strip().splitlines() or ["unknown reason"])[0]
+    return (
+        f"Dataset {name!r} is not available: it is not embedded, and TensorFlow "
+        f"Datasets could not provide it ({reason}). Embedded datasets that work "
+        f"offline: {', '.join(EMBEDDED)}."
+    )
+
+
+__all__ = ["Bundle", "EMBEDDED", "Info", "load"]

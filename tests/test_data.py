@@ -1,0 +1,88 @@
+import numpy as np
+import pytest
+
+from recipes import data
+from tests import tfds_builders
+
+
+def test_digits_shapes_and_split_sizes():
+    bundle = data.load("digits")
+    (x_train, y_train), (x_val, y_val), (x_test, y_test) = (
+        bundle.train,
+        bundle.val,
+        bundle.test,
+    )
+    assert x_train.shape == (1077, 8, 8, 1)
+    assert x_val.shape == (360, 8, 8, 1) and x_test.shape == (360, 8, 8, 1)
+    assert x_train.dtype == np.float32 and 0 <= x_train.min() and x_train.max() <= 1
+    assert bundle.info.input_shape == (8, 8, 1) and bundle.info.num_classes == 10
+    # Stratified: every class has about 60% of its examples in train.
+    counts = np.bincount(y_train, minlength=10) / np.bincount(
+        np.concatenate([y_train, y_val, y_test]), minlength=10
+    )
+    assert np.all(np.abs(counts - 0.6) < 0.02)
+
+
+def test_digits_split_is_fixed_and_disjoint():
+    first, second = data.load("digits"), data.load("digits")
+    np.testing.assert_array_equal(first.test[0], second.test[0])
+    train = {x.tobytes() for x in first.train[0]}
+    test = [x.tobytes() for x in first.test[0]]
+    # A few digits are exact duplicates in scikit-learn's set; nearly none should cross.
+    assert sum(t in train for t in test) <= 3
+    other_seed = data.load("digits", seed=1)
+    assert not np.array_equal(other_seed.test[0], first.test[0])
+
+
+def test_digits_m_is_deterministic_and_differs_from_digits():
+    digits, first, second = (
+        data.load("digits"),
+        data.load("digits_m"),
+        data.load("digits_m"),
+    )
+    assert first.train[0].shape == (1077, 8, 8, 3)
+    np.testing.assert_array_equal(first.train[0], second.train[0])
+    np.testing.assert_array_equal(first.train[1], digits.train[1])
+    assert 0 <= first.train[0].min() and first.train[0].max() <= 1
+    grey = first.train[0].mean(axis=-1, keepdims=True)
+    assert np.abs(grey - digits.train[0]).mean() > 0.1
+    # The blend is |patch - digit|: where the digit is 0 the pixel is the patch.
+    assert not np.array_equal(data.load("digits_m", seed=1).train[0], first.train[0])
+
+
+def test_japanese_vowels_sequences():
+    bundle = data.load("japanese_vowels")
+    x_train, y_train = bundle.train
+    x_test, y_test = bundle.test
+    assert len(x_train) + len(bundle.val[0]) == 270 and len(x_test) == 370
+    assert x_train.shape[1:] == (29, 12) and bundle.info.input_shape == (None, 12)
+    assert set(np.unique(y_train)) == set(range(9))
+    lengths = (np.abs(x_test).sum(-1) > 0).sum(1)
+    assert lengths.min() >= 7 and lengths.max() == 29
+    # Zero padding only at the end.
+    assert np.all(np.abs(x_test[lengths < 29][:, -1]).sum(-1) == 0)
+
+
+@pytest.mark.parametrize(
+    "split", [(0.5, 0.5), (0.6, 0.3, 0.3), (0.0, 0.5, 0.5), "abc", 3]
+)
+def test_bad_split_is_refused(split):
+    with pytest.raises(ValueError, match="split"):
+        data.load("digits", split=split)
+
+
+def test_unknown_dataset_offline_error_lists_embedded_names(tmp_path):
+    with pytest.raises(ValueError, match="digits, digits_m, japanese_vowels"):
+        data.load("no_such_dataset_anywhere", data_dir=tmp_path)
+    with pytest.raises(ValueError, match="not available.*not prepared"):
+        data.load("mnist", data_dir=tmp_path, download=False)
+
+
+def test_tfds_path_with_locally_prepared_dataset(tmp_path):
+    tfds_builders.prepare(tfds_builders.TinyDigits, tmp_path)
+    bundle = data.load("tiny_digits", data_dir=tmp_path, download=False)
+    assert bundle.info.num_classes == 10 and bundle.info.input_shape == (8, 8, 1)
+    images, labels = next(iter(bundle.train.batch(200)))
+    assert images.shape == (72, 8, 8, 1)  # train[:90%] of 80
+    assert len(list(bundle.val)) == 8 and len(list(bundle.test)) == 40
+    assert set(labels.numpy()) <= set(range(10))

@@ -1,0 +1,49 @@
+import keras
+import numpy as np
+import pytest
+
+from recipes import layers
+
+
+def assert_config_round_trip(layer):
+    """`from_config(get_config())` rebuilds an equal layer, and so does serialization."""
+    config = layer.get_config()
+    clone = type(layer).from_config(config)
+    assert clone.get_config() == config
+    restored = keras.saving.deserialize_keras_object(
+        keras.saving.serialize_keras_object(layer)
+    )
+    assert type(restored) is type(layer) and restored.get_config() == config
+
+
+def test_random_shift_config_and_calls():
+    layer = layers.RandomShift(max_shift=2, seed=3)
+    assert_config_round_trip(layer)
+    symbolic = layer(keras.Input((8, 8, 3)))
+    assert symbolic.shape == (None, 8, 8, 3)
+    images = np.random.default_rng(0).random((16, 8, 8, 3)).astype("float32")
+    np.testing.assert_array_equal(layer(images, training=False), images)
+    shifted = keras.ops.convert_to_numpy(layer(images, training=True))
+    assert shifted.shape == images.shape and not np.allclose(shifted, images)
+    # Each output is a whole-pixel shift of its input: some shift matches exactly.
+    padded = np.pad(images, [(0, 0), (2, 2), (2, 2), (0, 0)])
+    for i in range(len(images)):
+        crops = [padded[i, r : r + 8, c : c + 8] for r in range(5) for c in range(5)]
+        assert any(np.allclose(shifted[i], crop) for crop in crops)
+
+
+def test_random_shift_trains_one_step_with_xla():
+    inputs = keras.Input((8, 8, 1))
+    outputs = keras.layers.Dense(1)(
+        keras.layers.Flatten()(layers.RandomShift(seed=0)(inputs))
+    )
+    model = keras.Model(inputs, outputs)
+    model.compile("sgd", "mse", jit_compile=True)
+    history = model.fit(np.ones((4, 8, 8, 1)), np.ones((4, 1)), epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0]) and model.jit_compile
+
+
+@pytest.mark.parametrize("max_shift", [0, -1, 1.5])
+def test_random_shift_refuses_bad_shift(max_shift):
+    with pytest.raises(ValueError, match="max_shift"):
+        layers.RandomShift(max_shift=max_shift)

@@ -1,0 +1,85 @@
+import keras
+import numpy as np
+import pytest
+
+from recipes import data, training
+
+
+def test_auto_jit_compile_follows_the_gpu():
+    assert training.resolve_jit_compile("auto") is training.has_gpu()
+    assert training.resolve_jit_compile("auto", supports_xla=False) is False
+    assert training.resolve_jit_compile(True) is True
+    with pytest.raises(ValueError, match="jit_compile"):
+        training.resolve_jit_compile("yes")
+
+
+def test_make_optimizer():
+    assert isinstance(training.make_optimizer(), keras.optimizers.Adam)
+    sgd = training.make_optimizer("sgd", 0.5, momentum=0.9)
+    assert isinstance(sgd, keras.optimizers.SGD) and np.isclose(
+        float(sgd.learning_rate), 0.5
+    )
+    with pytest.raises(ValueError, match="optimizer"):
+        training.make_optimizer("adamax_typo")
+    with pytest.raises(ValueError, match="learning_rate"):
+        training.make_optimizer("adam", -1.0)
+
+
+def test_default_callbacks():
+    kinds = lambda cbs: [type(c).__name__ for c in cbs]  # noqa: E731
+    assert kinds(training.default_callbacks(validation=False)) == ["TerminateOnNaN"]
+    callbacks = training.default_callbacks(validation=True, checkpoint_dir="ckpt")
+    assert kinds(callbacks) == ["TerminateOnNaN", "EarlyStopping", "BackupAndRestore"]
+    assert callbacks[1].restore_best_weights
+
+
+def test_get_split_reads_every_data_form():
+    bundle = data.load("digits")
+    assert training.get_split(bundle, "val") is bundle.val
+    pair = bundle.train
+    assert (
+        training.get_split(pair, "train") is pair
+        and training.get_split(pair, "val") is None
+    )
+    assert training.get_split({"test": pair}, "test") is pair
+    with pytest.raises(ValueError, match="data"):
+        training.get_split({"training": pair}, "train")
+    with pytest.raises(ValueError, match="data"):
+        training.get_split("digits", "train")
+
+
+def test_check_array_names_the_argument():
+    good = np.zeros((2, 3, 3, 1))
+    assert training.check_array(good, "x", rank=4, shape=(3, 3, 1)).dtype == np.float32
+    with pytest.raises(ValueError, match="`x` must have rank 4"):
+        training.check_array(np.zeros((2, 3)), "x", rank=4)
+    with pytest.raises(ValueError, match=r"`x` examples must have shape \(3, 3, 1\)"):
+        training.check_array(np.zeros((2, 4, 4, 1)), "x", shape=(3, 3, 1))
+    with pytest.raises(ValueError, match="`x` contains NaN"):
+        training.check_array(np.array([[np.nan]]), "x")
+    with pytest.raises(ValueError, match="`x` contains NaN or infinite"):
+        training.check_array(np.array([[np.inf]]), "x")
+    with pytest.raises(ValueError, match="`x` is empty"):
+        training.check_array(np.zeros((0, 3)), "x")
+    with pytest.raises(ValueError, match=r"`x` values must lie in \[0, 1\]"):
+        training.check_array(np.array([[2.0]]), "x", low=0, high=1)
+
+
+def test_check_labels():
+    np.testing.assert_array_equal(
+        training.check_labels([0, 2.0], "y", num_classes=3), [0, 2]
+    )
+    with pytest.raises(ValueError, match=r"`y` labels must lie in \[0, 2\]"):
+        training.check_labels([0, 3], "y", num_classes=3)
+    with pytest.raises(ValueError, match="`y` labels must lie"):
+        training.check_labels([-1, 0], "y", num_classes=3)
+    with pytest.raises(ValueError, match="integer"):
+        training.check_labels([0.5], "y", num_classes=3)
+    with pytest.raises(ValueError, match="3 labels for 2 examples"):
+        training.check_labels([0, 1, 2], "y", num_classes=3, length=2)
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, True, "3"])
+def test_check_positive_int(value):
+    with pytest.raises(ValueError, match="`epochs` must be an integer >= 1"):
+        training.check_positive_int(value, "epochs")
