@@ -1,8 +1,9 @@
-"""The `recipes` command: list, train and evaluate recipes.
+"""The `recipes` command: list, train, evaluate and tune recipes.
 
     recipes list
     recipes train convnet --epochs 50 --save convnet.keras
     recipes evaluate convnet.keras
+    recipes tune convnet --tuner random --max-trials 10 --out best.keras
 
 A recipe is trained on its embedded default dataset (`DATASET`) unless
 `--dataset` names another. Bad input ends with exit status 2 and a one-line
@@ -57,6 +58,33 @@ def _parser():
     evaluate.add_argument("path", help="a .keras file saved by a recipe")
     evaluate.add_argument("--dataset", help="dataset name (default: the recipe's own)")
     evaluate.add_argument("--recipe", help="recipe name (default: read from the model)")
+    tune = commands.add_parser(
+        "tune",
+        help="search a recipe's hyperparameters with Keras Tuner",
+        description="Runs a Keras Tuner search over the recipe's HyperModel (trial 0 "
+        "is the recipe's default), resumes a search found in --directory, and "
+        "saves the best model.",
+    )
+    tune.add_argument("name", help="recipe name (see `recipes list`)")
+    tune.add_argument("--dataset", help="dataset name (default: the recipe's own)")
+    tune.add_argument(
+        "--tuner",
+        default="random",
+        help="random, bayesian or hyperband (default: random)",
+    )
+    tune.add_argument("--max-trials", type=int, default=10, help="trials (default: 10)")
+    tune.add_argument("--objective", help="objective (default: the recipe's own)")
+    tune.add_argument(
+        "--epochs", type=int, help="most epochs per trial (default: the recipe's)"
+    )
+    tune.add_argument(
+        "--directory", default="tuning", help="search state (default: tuning)"
+    )
+    tune.add_argument("--overwrite", action="store_true", help="start afresh")
+    tune.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    tune.add_argument(
+        "--out", metavar="PATH", help="where to save the best model (.keras)"
+    )
     return parser
 
 
@@ -123,6 +151,37 @@ def _evaluate(args):
     print(json.dumps({"recipe": name, "dataset": bundle.info.name, **metrics}))
 
 
+def _tune(args):
+    import keras
+
+    import recipes
+    from recipes import tuning
+
+    recipe = recipes.get(args.name)
+    keras.utils.set_random_seed(args.seed)
+    bundle = _load_data(recipe, args.dataset, args.seed)
+    fit_kwargs = {} if args.epochs is None else {"epochs": args.epochs}
+    model, best = tuning.tune(
+        recipe,
+        bundle,
+        tuner=args.tuner,
+        max_trials=args.max_trials,
+        objective=args.objective,
+        directory=args.directory,
+        overwrite=args.overwrite,
+        export_path=args.out,
+        seed=args.seed,
+        verbose=1,
+        **fit_kwargs,
+    )
+    if model is None:
+        print("worker finished; the chief reports the best trial", file=sys.stderr)
+        return
+    metrics = recipe.evaluate(model, bundle)
+    print(f"best trial: {tuning.summary(best)}", file=sys.stderr)
+    print(json.dumps({"recipe": args.name, "hyperparameters": best.values, **metrics}))
+
+
 def _list(args):
     import recipes
 
@@ -135,7 +194,7 @@ def _list(args):
 def main(argv=None):
     """Runs the command line; returns the exit status."""
     args = _parser().parse_args(argv)
-    handlers = {"list": _list, "train": _train, "evaluate": _evaluate}
+    handlers = {"list": _list, "train": _train, "evaluate": _evaluate, "tune": _tune}
     try:
         handlers[args.command](args)
     except (ValueError, OSError) as error:

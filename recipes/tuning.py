@@ -49,4 +49,253 @@ class RecipeHyperModel(keras_tuner.HyperModel):
         batch_size = hp.Choice(
             "batch_size", list(self.batch_sizes), default=self.default_batch_size
         )
-        return self.recipe.fit(model, data, batch_size=batch_size, **kwargs)
+        return self.recipe.fit(
+            model, data, batch_size=batch_size, **self._fit_kwargs(kwargs)
+        )
+
+    def _fit_kwargs(self, kwargs):
+        """Adapts the tuner's fit arguments to the recipe's `fit` signature.
+
+        Hyperband continues a trial with `initial_epoch`; a recipe `fit` without
+        that argument trains the remaining `epochs - initial_epoch` instead.
+        """
+        import inspect
+
+        accepted = inspect.signature(self.recipe.fit).parameters
+        kwargs = dict(kwargs)
+        initial_epoch = kwargs.pop("initial_epoch", 0)
+        if "initial_epoch" in accepted:
+            kwargs["initial_epoch"] = initial_epoch
+        elif initial_epoch and "epochs" in kwargs:
+            kwargs["epochs"] = max(1, kwargs["epochs"] - initial_epoch)
+        return kwargs
+
+
+# ------------------------------------------------------------------ search ---
+
+TUNERS = ("random", "bayesian", "hyperband")
+
+
+class _DefaultsFirst:
+    """Oracle mixin: the first trial uses every hyperparameter's default.
+
+    Keras Tuner's oracles start with random values; starting from the recipe's
+    defaults makes trial 0 the recipe's default configuration, so a search can
+    only match or improve on it.
+    """
+
+    def _random_values(self):
+        if not self.trials:
+            space = self.hyperparameters.copy()  # its values are the defaults
+            return {
+                hp.name: space.values[hp.name]
+                for hp in space.space
+                if space.is_active(hp) and hp.name in space.values
+            }
+        return super()._random_values()
+
+
+class RandomSearchOracle(_DefaultsFirst, keras_tuner.oracles.RandomSearchOracle):
+    """Random search whose first trial is the default configuration."""
+
+
+class BayesianOptimizationOracle(
+    _DefaultsFirst, keras_tuner.oracles.BayesianOptimizationOracle
+):
+    """Bayesian optimisation whose first trial is the default configuration."""
+
+
+class HyperbandOracle(_DefaultsFirst, keras_tuner.oracles.HyperbandOracle):
+    """Hyperband whose first trial is the default configuration."""
+
+
+class _Hyperband(keras_tuner.Hyperband):
+    # keras_tuner.Hyperband builds its own oracle; this one takes ours and
+    # keeps Hyperband's epoch bookkeeping in `run_trial`.
+    def __init__(self, hypermodel, oracle, **kwargs):
+        keras_tuner.Tuner.__init__(self, oracle=oracle, hypermodel=hypermodel, **kwargs)
+
+
+def _recipe_module(recipe):
+    import recipes
+
+    if isinstance(recipe, str):
+        return recipe, recipes.get(recipe)
+    name = getattr(recipe, "__name__", "").rsplit(".", 1)[-1]
+    if name not in recipes.available():
+        raise ValueError(
+            f"`recipe` must be a recipe name or module, one of {recipes.available()}, "
+            f"got {recipe!r}."
+        )
+    return name, recipe
+
+
+def valid_objectives(hypermodel):
+    """Objective names a recipe's search can use: its own and the losses."""
+    own = hypermodel.objective.name
+    return sorted({own, own.removeprefix("val_"), "loss", "val_loss"})
+
+
+def _objective(hypermodel, objective):
+    if objective is None:
+        return hypermodel.objective
+    if isinstance(objective, keras_tuner.Objective):
+        return objective
+    valid = valid_objectives(hypermodel)
+    if objective not in valid:
+        raise ValueError(f"`objective` must be one of {valid}, got {objective!r}.")
+    direction = "min" if objective.endswith("loss") else hypermodel.objective.direction
+    return keras_tuner.Objective(objective, direction=direction)
+
+
+def _facts(hypermodel_class, info):
+    import inspect
+
+    accepted = inspect.signature(hypermodel_class).parameters
+    facts = {"input_shape": tuple(info.input_shape), "num_classes": info.num_classes}
+    return {key: value for key, value in facts.items() if key in accepted}
+
+
+def make_tuner(
+    hypermodel,
+    *,
+    tuner="random",
+    max_trials=10,
+    objective=None,
+    directory="tuning",
+    project_name="search",
+    overwrite=False,
+    distribution_strategy=None,
+    max_epochs=30,
+    seed=0,
+):
+    """A Keras Tuner for `hypermodel` whose first trial is the default.
+
+    Args:
+        hypermodel: a recipe's `HyperModel` instance.
+        tuner: `"random"`, `"bayesian"` or `"hyperband"`.
+        max_trials: trials to run (random and Bayesian search).
+        objective: `None` (the recipe's own), a name from
+            `valid_objectives(hypermodel)`, or a `keras_tuner.Objective`.
+        directory, project_name: where the search keeps its state; re-running
+            with the same ones resumes (finished trials are not redone).
+        overwrite: start afresh instead of resuming.
+        distribution_strategy: a `tf.distribute` strategy each trial trains in.
+        max_epochs: the most epochs of one Hyperband trial.
+        seed: the oracle's seed.
+
+    Returns:
+        A `keras_tuner.Tuner`.
+    """
+    from recipes import training
+
+    training.check_choice(tuner, "tuner", TUNERS)
+    training.check_positive_int(max_trials, "max_trials")
+    objective = _objective(hypermodel, objective)
+    common = {
+        "hypermodel": hypermodel,
+        "directory": str(directory),
+        "project_name": project_name,
+        "overwrite": overwrite,
+        "distribution_strategy": distribution_strategy,
+    }
+    if tuner == "hyperband":
+        oracle = HyperbandOracle(objective=objective, max_epochs=max_epochs, seed=seed)
+        return _Hyperband(oracle=oracle, **common)
+    oracle_class = (
+        RandomSearchOracle if tuner == "random" else BayesianOptimizationOracle
+    )
+    oracle = oracle_class(objective=objective, max_trials=max_trials, seed=seed)
+    return keras_tuner.Tuner(oracle=oracle, **common)
+
+
+def tune(
+    recipe,
+    data=None,
+    *,
+    tuner="random",
+    max_trials=10,
+    objective=None,
+    directory="tuning",
+    overwrite=False,
+    distribution_strategy=None,
+    export_path=None,
+    seed=0,
+    verbose=0,
+    **fit_kwargs,
+):
+    """Searches a recipe's hyperparameters and exports the best model.
+
+    Trial 0 is the recipe's default configuration. Re-running with the same
+    `directory` continues the search without redoing finished trials. With
+    `KERASTUNER_TUNER_ID`, `KERASTUNER_ORACLE_IP` and `KERASTUNER_ORACLE_PORT`
+    set, Keras Tuner runs the same call as a chief or a worker of one
+    distributed search.
+
+    Args:
+        recipe: a recipe name (`"convnet"`) or module.
+        data: the recipe's `data` argument; `None` loads its `DATASET`.
+        tuner: `"random"`, `"bayesian"` or `"hyperband"`.
+        max_trials: number of trials.
+        objective: `None` for the recipe's own objective, or a name.
+        directory: where the search state lives (`directory/<recipe>`).
+        overwrite: start afresh instead of resuming.
+        distribution_strategy: a `tf.distribute` strategy for every trial.
+        export_path: where the best model is saved (`.keras`); defaults to
+            `directory/<recipe>/best.keras`.
+        seed: the oracle's seed.
+        verbose: Keras Tuner's verbosity (also the trials' `fit` verbosity).
+        **fit_kwargs: passed to the recipe's `fit` (`epochs`, ...).
+
+    Returns:
+        `(best_model, best_hyperparameters)`.
+
+    Example:
+
+    >>> model, hp = tune("convnet", max_trials=3, epochs=5)
+    >>> hp.values["arch"]
+    'resnet'
+    """
+    import os
+
+    from recipes import data as data_module
+    from recipes import training
+
+    name, module = _recipe_module(recipe)
+    if data is None:
+        loader = getattr(module, "load_data", data_module.load)
+        data = loader(module.DATASET, seed=seed)
+    info = getattr(data, "info", None)
+    hypermodel = module.HyperModel(**(_facts(module.HyperModel, info) if info else {}))
+    search = make_tuner(
+        hypermodel,
+        tuner=tuner,
+        max_trials=max_trials,
+        objective=objective,
+        directory=directory,
+        project_name=name,
+        overwrite=overwrite,
+        distribution_strategy=distribution_strategy,
+        max_epochs=fit_kwargs.get("epochs", 30),
+        seed=seed,
+    )
+    # Keras Tuner reads `verbose` for its own display and passes it on to `fit`.
+    search.search(data, verbose=fit_kwargs.pop("verbose", verbose), **fit_kwargs)
+    if (
+        "KERASTUNER_ORACLE_IP" in os.environ
+        and os.environ.get("KERASTUNER_TUNER_ID") != "chief"
+    ):
+        return None, None  # a worker: the chief owns the results
+    best_hp = search.get_best_hyperparameters(1)[0]
+    best_model = search.get_best_models(1)[0]
+    path = export_path or os.path.join(str(directory), name, "best.keras")
+    training.save_model(best_model, path)
+    return best_model, best_hp
+
+
+def summary(search_or_hp, score=None):
+    """A readable one-paragraph summary of a trial's hyperparameters."""
+    values = getattr(search_or_hp, "values", search_or_hp)
+    parts = [f"{key}={value}" for key, value in sorted(values.items())]
+    head = f"score {score:.4f}: " if score is not None else ""
+    return head + ", ".join(parts)

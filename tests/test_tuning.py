@@ -1,0 +1,221 @@
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+import textwrap
+
+import keras
+import keras_tuner
+import pytest
+
+import recipes
+from recipes import data, tuning
+from tests.helpers import tiny
+
+ROOT = pathlib.Path(__file__).parents[1]
+
+
+def hypermodel_for(name):
+    module = recipes.get(name)
+    loader = getattr(module, "load_data", data.load)
+    info = loader(module.DATASET).info
+    return module, module.HyperModel(**tuning._facts(module.HyperModel, info))
+
+
+@pytest.mark.parametrize("name", recipes.available())
+def test_trial_zero_is_the_recipe_default(name, tmp_path):
+    _, hypermodel = hypermodel_for(name)
+    defaults = keras_tuner.HyperParameters()
+    hypermodel.build(defaults)
+    search = tuning.make_tuner(hypermodel, directory=tmp_path, max_trials=3)
+    search._populate_initial_space()
+    first = search.oracle.create_trial("tuner0")
+    assert first.hyperparameters.values == defaults.values
+    second = search.oracle.create_trial("tuner1")
+    assert second.hyperparameters.values != defaults.values
+
+
+def test_convnet_hypermodel_default_is_the_recipe_default():
+    _, hypermodel = hypermodel_for("convnet")
+    model = hypermodel.build(keras_tuner.HyperParameters())
+    default = recipes.get("convnet").build()
+    assert model.count_params() == default.count_params()
+    assert [type(layer).__name__ for layer in model.layers] == [
+        type(layer).__name__ for layer in default.layers
+    ]
+
+
+class CountFits(keras.callbacks.Callback):
+    fits = 0  # class-level: Keras Tuner deep-copies the callbacks of each trial
+
+    def on_train_begin(self, logs=None):
+        type(self).fits += 1
+
+
+def test_interrupted_search_resumes_without_redoing_trials(tmp_path):
+    bundle = tiny(data.load("digits"), n=48)
+    kwargs = {"directory": tmp_path, "epochs": 1, "callbacks": [CountFits()]}
+    CountFits.fits = 0
+    model, best = tuning.tune("convnet", bundle, max_trials=1, **kwargs)
+    assert CountFits.fits == 1
+    assert (tmp_path / "convnet" / "best.keras").is_file()
+    # Re-running with a larger budget runs only the missing trial.
+    CountFits.fits = 0
+    model, best = tuning.tune("convnet", bundle, max_trials=2, **kwargs)
+    assert CountFits.fits == 1
+    assert len(list((tmp_path / "convnet").glob("trial_*"))) == 2
+    assert set(best.values) >= {"arch", "width", "depth", "learning_rate", "batch_size"}
+    assert isinstance(model, keras.Model)
+
+
+def test_bad_tuner_and_objective_list_the_valid_ones(tmp_path):
+    _, hypermodel = hypermodel_for("convnet")
+    with pytest.raises(
+        ValueError,
+        match=r"`tuner` must be one of \('random', 'bayesian', 'hyperband'\)",
+    ):
+        tuning.make_tuner(hypermodel, tuner="grid", directory=tmp_path)
+    with pytest.raises(
+        ValueError,
+        match=r"`objective` must be one of \['accuracy', 'loss', 'val_accuracy', 'val_loss'\]",
+    ):
+        tuning.make_tuner(hypermodel, objective="val_f1", directory=tmp_path)
+    with pytest.raises(ValueError, match="max_trials"):
+        tuning.make_tuner(hypermodel, max_trials=0, directory=tmp_path)
+    with pytest.raises(ValueError, match="Unknown recipe"):
+        tuning.tune("nope")
+
+
+def test_cli_tune_prints_the_best_trial(tmp_path, capsys):
+    from recipes import cli
+
+    out = tmp_path / "best.keras"
+    argv = [
+        "tune",
+        "convnet",
+        "--max-trials",
+        "1",
+        "--epochs",
+        "1",
+        "--directory",
+        str(tmp_path),
+        "--out",
+        str(out),
+    ]
+    assert cli.main(argv) == 0
+    captured = capsys.readouterr()
+    assert "best trial:" in captured.err and "arch=resnet" in captured.err
+    assert out.is_file()
+    assert (
+        cli.main(["tune", "convnet", "--tuner", "grid", "--directory", str(tmp_path)])
+        == 2
+    )
+    assert "`tuner` must be one of" in capsys.readouterr().err
+
+
+MIRRORED = textwrap.dedent(
+    """
+    import sys
+    import tensorflow as tf
+
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * 2
+    )
+    import keras
+    import numpy as np
+    import recipes
+    from recipes import data, tuning
+    from tests.helpers import tiny
+
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    assert strategy.num_replicas_in_sync == 2
+    for name in sys.argv[1:]:
+        keras.utils.set_random_seed(0)
+        module = recipes.get(name)
+        bundle = getattr(module, "load_data", data.load)(module.DATASET)
+        if isinstance(bundle, data.Bundle) and isinstance(bundle.train, tuple):
+            bundle = tiny(bundle, n=64)
+        with strategy.scope():
+            model = module.build(**tuning._facts(module.build, bundle.info))
+            model = module.compile(model)
+        history = module.fit(model, bundle, epochs=1, batch_size=16, verbose=0)
+        losses = np.asarray(history.history["loss"])
+        assert np.all(np.isfinite(losses)), (name, losses)
+        print("ok", name, float(losses[-1]), flush=True)
+    """
+)
+
+
+@pytest.mark.parametrize("name", recipes.available())
+def test_each_recipe_fits_under_mirrored_strategy(name, tmp_path):
+    script = tmp_path / "mirrored.py"
+    script.write_text(MIRRORED)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    result = subprocess.run(
+        [sys.executable, str(script), name],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"ok {name}" in result.stdout
+
+
+DISTRIBUTED = textwrap.dedent(
+    """
+    import sys
+    from recipes import data, tuning
+    from tests.helpers import tiny
+
+    bundle = tiny(data.load("digits"), n=48)
+    model, best = tuning.tune("convnet", bundle, max_trials=4, epochs=1, directory=sys.argv[1])
+    if best is not None:
+        print("chief best", tuning.summary(best))
+    """
+)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_chief_and_two_workers_share_one_search(tmp_path):
+    script = tmp_path / "distributed.py"
+    script.write_text(DISTRIBUTED)
+    base = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "KERASTUNER_ORACLE_IP": "127.0.0.1",
+        "KERASTUNER_ORACLE_PORT": str(free_port()),
+    }
+    processes = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(tmp_path / "search")],
+            env={**base, "KERASTUNER_TUNER_ID": tuner_id},
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for tuner_id in ("chief", "tuner0", "tuner1")
+    ]
+    try:
+        outputs = [process.communicate(timeout=600) for process in processes]
+    finally:
+        for process in processes:
+            process.kill()
+    for process, (out, err) in zip(processes, outputs):
+        assert process.returncode == 0, err[-3000:]
+    assert "chief best" in outputs[0][0]
+    trials = sorted(p.name for p in (tmp_path / "search" / "convnet").glob("trial_*"))
+    assert len(trials) == 4
+    worker_logs = outputs[1][1] + outputs[2][1]
+    assert worker_logs  # both workers ran
