@@ -96,44 +96,70 @@ def _load_data(recipe, name, seed):
     return loader(name or recipe.DATASET, seed=seed)
 
 
-def _build_kwargs(build, info):
-    """The dataset facts `build` accepts (`input_shape`, `num_classes`)."""
-    accepted = inspect.signature(build).parameters
-    facts = {"input_shape": tuple(info.input_shape), "num_classes": info.num_classes}
-    return {key: value for key, value in facts.items() if key in accepted}
+def train(
+    name,
+    *,
+    dataset=None,
+    epochs=None,
+    batch_size=None,
+    seed=0,
+    save=None,
+    checkpoint_dir=None,
+    verbose="auto",
+):
+    """Trains recipe `name` with its defaults; what `recipes train` runs.
 
+    Args:
+        name: a recipe name.
+        dataset: a dataset name (default: the recipe's `DATASET`).
+        epochs, batch_size: override the recipe's `fit` defaults when given.
+        seed: the random seed (`keras.utils.set_random_seed`) and data seed.
+        save: path of a `.keras` file to save the trained model to.
+        checkpoint_dir: resume an interrupted run from this directory.
+        verbose: Keras's verbosity.
 
-def _fit_kwargs(recipe, args):
-    accepted = inspect.signature(recipe.fit).parameters
-    kwargs = {
-        "checkpoint_dir": args.checkpoint_dir,
-        "verbose": 0 if args.quiet else "auto",
-    }
-    if args.epochs is not None:
-        kwargs["epochs"] = args.epochs
-    if args.batch_size is not None:
-        kwargs["batch_size"] = args.batch_size
-    return {key: value for key, value in kwargs.items() if key in accepted}
-
-
-def _train(args):
+    Returns:
+        `{"recipe": name, "dataset": ..., **test metrics}`.
+    """
     import keras
 
     import recipes
+    from recipes import training
 
-    recipe = recipes.get(args.name)
-    keras.utils.set_random_seed(args.seed)
-    bundle = _load_data(recipe, args.dataset, args.seed)
-    model = recipe.build(**_build_kwargs(recipe.build, bundle.info))
+    recipe = recipes.get(name)
+    if save is not None and not str(save).endswith(".keras"):
+        raise ValueError(f"`save` must end in '.keras', got {save!r}.")
+    keras.utils.set_random_seed(seed)
+    bundle = _load_data(recipe, dataset, seed)
+    model = recipe.build(**training.dataset_facts(recipe.build, bundle.info))
     model = recipe.compile(model)
-    recipe.fit(model, bundle, **_fit_kwargs(recipe, args))
+    requested = {"epochs": epochs, "batch_size": batch_size}
+    fit_kwargs = {"checkpoint_dir": checkpoint_dir, "verbose": verbose}
+    fit_kwargs.update(
+        {key: value for key, value in requested.items() if value is not None}
+    )
+    accepted = inspect.signature(recipe.fit).parameters
+    recipe.fit(model, bundle, **{k: v for k, v in fit_kwargs.items() if k in accepted})
     metrics = recipe.evaluate(model, bundle)
-    if args.save:
-        from recipes.training import save_model
+    if save is not None:
+        training.save_model(model, save)
+    return {"recipe": name, "dataset": bundle.info.name, **metrics}
 
-        save_model(model, args.save)
+
+def _train(args):
+    result = train(
+        args.name,
+        dataset=args.dataset,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        save=args.save,
+        checkpoint_dir=args.checkpoint_dir,
+        verbose=0 if args.quiet else "auto",
+    )
+    if args.save:
         print(f"saved {args.save}", file=sys.stderr)
-    print(json.dumps({"recipe": args.name, "dataset": bundle.info.name, **metrics}))
+    print(json.dumps(result))
 
 
 def _evaluate(args):

@@ -262,6 +262,19 @@ def require_split(data, split, name="data"):
     return value
 
 
+def dataset_facts(function, info):
+    """The dataset facts (`input_shape`, `num_classes`) that `function` accepts.
+
+    The CLI and the tuner use it to call any recipe's `build` or `HyperModel`
+    with what a dataset's `info` says, whatever subset of them it takes.
+    """
+    import inspect
+
+    accepted = inspect.signature(function).parameters
+    facts = {"input_shape": tuple(info.input_shape), "num_classes": info.num_classes}
+    return {key: value for key, value in facts.items() if key in accepted}
+
+
 # ------------------------------------------------------------------ checks ---
 
 

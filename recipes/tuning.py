@@ -148,14 +148,6 @@ def _objective(hypermodel, objective):
     return keras_tuner.Objective(objective, direction=direction)
 
 
-def _facts(hypermodel_class, info):
-    import inspect
-
-    accepted = inspect.signature(hypermodel_class).parameters
-    facts = {"input_shape": tuple(info.input_shape), "num_classes": info.num_classes}
-    return {key: value for key, value in facts.items() if key in accepted}
-
-
 def make_tuner(
     hypermodel,
     *,
@@ -266,7 +258,9 @@ def tune(
         loader = getattr(module, "load_data", data_module.load)
         data = loader(module.DATASET, seed=seed)
     info = getattr(data, "info", None)
-    hypermodel = module.HyperModel(**(_facts(module.HyperModel, info) if info else {}))
+    hypermodel = module.HyperModel(
+        **(training.dataset_facts(module.HyperModel, info) if info else {})
+    )
     search = make_tuner(
         hypermodel,
         tuner=tuner,

@@ -10,7 +10,7 @@ import keras_tuner
 import pytest
 
 import recipes
-from recipes import data, tuning
+from recipes import data, training, tuning
 from tests.helpers import tiny
 
 ROOT = pathlib.Path(__file__).parents[1]
@@ -20,7 +20,7 @@ def hypermodel_for(name):
     module = recipes.get(name)
     loader = getattr(module, "load_data", data.load)
     info = loader(module.DATASET).info
-    return module, module.HyperModel(**tuning._facts(module.HyperModel, info))
+    return module, module.HyperModel(**training.dataset_facts(module.HyperModel, info))
 
 
 @pytest.mark.parametrize("name", recipes.available())
@@ -126,7 +126,7 @@ MIRRORED = textwrap.dedent(
     import keras
     import numpy as np
     import recipes
-    from recipes import data, tuning
+    from recipes import data, training, tuning
     from tests.helpers import tiny
 
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
@@ -138,7 +138,7 @@ MIRRORED = textwrap.dedent(
         if isinstance(bundle, data.Bundle) and isinstance(bundle.train, tuple):
             bundle = tiny(bundle, n=64)
         with strategy.scope():
-            model = module.build(**tuning._facts(module.build, bundle.info))
+            model = module.build(**training.dataset_facts(module.build, bundle.info))
             model = module.compile(model)
         history = module.fit(model, bundle, epochs=1, batch_size=16, verbose=0)
         losses = np.asarray(history.history["loss"])
@@ -168,7 +168,7 @@ def test_each_recipe_fits_under_mirrored_strategy(name, tmp_path):
 DISTRIBUTED = textwrap.dedent(
     """
     import sys
-    from recipes import data, tuning
+    from recipes import data, training, tuning
     from tests.helpers import tiny
 
     bundle = tiny(data.load("digits"), n=48)
@@ -212,7 +212,7 @@ def test_chief_and_two_workers_share_one_search(tmp_path):
     finally:
         for process in processes:
             process.kill()
-    for process, (out, err) in zip(processes, outputs):
+    for process, (_, err) in zip(processes, outputs):
         assert process.returncode == 0, err[-3000:]
     assert "chief best" in outputs[0][0]
     trials = sorted(p.name for p in (tmp_path / "search" / "convnet").glob("trial_*"))
