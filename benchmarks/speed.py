@@ -14,7 +14,13 @@ from benchmarks.common import run_sections  # noqa: E402
 
 # Registry: recipe name -> benchmark module (one line per recipe).
 SPEED = {
+    "autoencoder": "benchmarks.autoencoder",
+    "bilstm": "benchmarks.bilstm",
     "convnet": "benchmarks.convnet",
+    "dann": "benchmarks.dann",
+    "gan": "benchmarks.gan",
+    "siamese": "benchmarks.siamese",
+    "vae": "benchmarks.vae",
 }
 
 if __name__ == "__main__":

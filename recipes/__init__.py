@@ -5,7 +5,7 @@ Each recipe is a module with the same shape: `build`, `compile`, `fit`,
 
 >>> import recipes
 >>> recipes.available()
-['convnet']
+['autoencoder', 'bilstm', 'convnet', 'dann', 'gan', 'siamese', 'vae']
 >>> convnet = recipes.get("convnet")
 """
 
@@ -17,7 +17,13 @@ __version__ = "0.1.0"
 
 # Registry: recipe name -> module. A new technique is one module and one line here.
 _RECIPES = {
+    "autoencoder": "recipes.autoencoder",
+    "bilstm": "recipes.bilstm",
     "convnet": "recipes.convnet",
+    "dann": "recipes.dann",
+    "gan": "recipes.gan",
+    "siamese": "recipes.siamese",
+    "vae": "recipes.vae",
 }
 
 

@@ -66,3 +66,358 @@ class RandomShift(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "max_shift": self.max_shift, "seed": self.seed}
+
+
+# ------------------------------------------------ siamese distances (#8) ---
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class EuclideanDistance(keras.layers.Layer):
+    """Euclidean distance `||a - b||` between two batches of embeddings.
+
+    The distance of Hadsell, Chopra & LeCun (2006) on which
+    `recipes.losses.ContrastiveLoss` works. A small `epsilon` inside the square
+    root keeps the gradient finite when the two embeddings coincide.
+
+    Args:
+        epsilon: added to the squared distance before the square root.
+
+    Example:
+
+    >>> EuclideanDistance()([keras.ops.zeros((2, 3)), keras.ops.ones((2, 3))]).shape
+    (2, 1)
+    """
+
+    def __init__(self, epsilon=1e-9, **kwargs):
+        super().__init__(**kwargs)
+        self.epsilon = float(epsilon)
+
+    def call(self, inputs):
+        a, b = inputs  # (B, D) each
+        squared = ops.sum(ops.square(a - b), axis=-1, keepdims=True)  # (B, 1)
+        return ops.sqrt(ops.maximum(squared, self.epsilon))  # (B, 1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[0][:-1], 1)
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class CosineSimilarity(keras.layers.Layer):
+    """Cosine similarity `a.b / (||a|| ||b||)` of two batches of embeddings.
+
+    Lies in [-1, 1]: 1 for embeddings pointing the same way. The input of
+    `recipes.losses.CosineContrastiveLoss`.
+
+    Args:
+        epsilon: floor of each norm, so that a zero embedding does not divide
+            by zero.
+
+    Example:
+
+    >>> CosineSimilarity()([keras.ops.ones((2, 3)), keras.ops.ones((2, 3))])
+    ... # doctest: +SKIP
+    [[1.], [1.]]
+    """
+
+    def __init__(self, epsilon=1e-7, **kwargs):
+        super().__init__(**kwargs)
+        self.epsilon = float(epsilon)
+
+    def call(self, inputs):
+        a, b = inputs  # (B, D) each
+        norm_a = ops.maximum(ops.norm(a, axis=-1, keepdims=True), self.epsilon)
+        norm_b = ops.maximum(ops.norm(b, axis=-1, keepdims=True), self.epsilon)
+        return ops.sum(a * b, axis=-1, keepdims=True) / (norm_a * norm_b)  # (B, 1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[0][:-1], 1)
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class WeightedL1Similarity(keras.layers.Layer):
+    """Koch et al. (2015): `sigmoid(sum_k alpha_k |a_k - b_k| + bias)`.
+
+    The probability that two inputs belong to the same class, from the learned
+    weights `alpha` (one per embedding component) of the component-wise L1
+    distance. Koch et al.'s formula has no bias; with one (`use_bias=True`,
+    the default, as in their fully connected output unit) identical inputs
+    can reach probabilities near 1 instead of exactly 0.5.
+
+    Args:
+        use_bias: whether to learn the bias inside the sigmoid.
+        alpha_regularizer: regularizer of `alpha` (e.g. an L2 weight decay).
+
+    Example:
+
+    >>> layer = WeightedL1Similarity()
+    >>> layer([keras.ops.zeros((2, 3)), keras.ops.ones((2, 3))]).shape
+    (2, 1)
+    """
+
+    def __init__(self, use_bias=True, alpha_regularizer=None, **kwargs):
+        super().__init__(**kwargs)
+        self.use_bias = bool(use_bias)
+        self.alpha_regularizer = keras.regularizers.get(alpha_regularizer)
+
+    def build(self, input_shape):
+        dim = input_shape[0][-1]
+        # Start with negative weights: a larger distance means a lower probability.
+        self.alpha = self.add_weight(
+            name="alpha",
+            shape=(dim,),
+            initializer=keras.initializers.Constant(-1.0 / dim),
+            regularizer=self.alpha_regularizer,
+        )
+        self.bias = (
+            self.add_weight(name="bias", shape=(1,), initializer="ones")
+            if self.use_bias
+            else None
+        )
+
+    def call(self, inputs):
+        a, b = inputs  # (B, D) each
+        logits = ops.sum(self.alpha * ops.abs(a - b), axis=-1, keepdims=True)  # (B, 1)
+        if self.bias is not None:
+            logits = logits + self.bias
+        return ops.sigmoid(logits)  # (B, 1), in (0, 1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[0][:-1], 1)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "use_bias": self.use_bias,
+            "alpha_regularizer": keras.regularizers.serialize(self.alpha_regularizer),
+        }
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class GradientReversal(keras.layers.Layer):
+    """Identity forward, `-lambda` times the incoming gradient backward.
+
+    The gradient reversal layer of domain-adversarial training (Ganin et al.
+    2016): the layers before it receive the domain classifier's gradient with
+    its sign flipped and scaled by `lambda`, so they learn features that confuse
+    the domain classifier while the classifier itself still learns to tell the
+    domains apart.
+
+    The reversal is written with `stop_gradient` only, so it is portable across
+    Keras backends and compiles under XLA:
+    `y = stop_gradient(x) - lambda * (x - stop_gradient(x))` has the value `x`
+    exactly and the derivative `-lambda`. `lambda` is a non-trainable variable
+    (`layer.lambda_`): assigning it during training (as `dann.LambdaSchedule`
+    does every batch) takes effect without retracing, and it is saved with the
+    weights.
+
+    Args:
+        lambda_: initial value of `lambda` (a finite number >= 0).
+
+    Example:
+
+    >>> reverse = GradientReversal(lambda_=0.5)
+    >>> reverse(keras.ops.ones((2, 3))).shape
+    (2, 3)
+    >>> reverse.lambda_.assign(1.0)  # e.g. from a callback
+    """
+
+    def __init__(self, lambda_=1.0, **kwargs):
+        super().__init__(**kwargs)
+        if (
+            isinstance(lambda_, bool)
+            or not isinstance(lambda_, (int, float))
+            or not lambda_ >= 0
+            or lambda_ == float("inf")
+        ):
+            raise ValueError(f"`lambda_` must be a finite number >= 0, got {lambda_!r}.")
+        self.initial_lambda = float(lambda_)
+        self.lambda_ = self.add_weight(
+            shape=(),
+            initializer=keras.initializers.Constant(self.initial_lambda),
+            trainable=False,
+            dtype="float32",
+            name="lambda",
+        )
+        self.supports_masking = True
+
+    def call(self, inputs):
+        lam = ops.cast(self.lambda_, inputs.dtype)
+        frozen = ops.stop_gradient(inputs)
+        # Value: frozen + 0 == inputs; derivative: -lam.
+        return frozen - lam * (inputs - frozen)  # same shape as inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "lambda_": self.initial_lambda}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class Sampling(keras.layers.Layer):
+    """Draws `z = mean + exp(log_var / 2) * eps`, `eps ~ N(0, I)`.
+
+    The reparameterisation trick of the variational autoencoder (Kingma &
+    Welling 2014): the randomness sits in `eps`, so gradients flow to both the
+    mean and the log-variance. It samples in training and inference alike (the
+    ELBO is estimated with a sample at evaluation too).
+
+    Args:
+        seed: seed of the `SeedGenerator` that draws `eps`.
+
+    Example:
+
+    >>> sampling = Sampling(seed=0)
+    >>> sampling([keras.ops.zeros((2, 3)), keras.ops.zeros((2, 3))]).shape
+    (2, 3)
+    """
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs):
+        z_mean, z_log_var = inputs  # (B, latent_dim) each
+        epsilon = keras.random.normal(
+            ops.shape(z_mean), dtype=z_mean.dtype, seed=self.seed_generator
+        )
+        return z_mean + ops.exp(0.5 * z_log_var) * epsilon  # (B, latent_dim)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class TiedDense(keras.layers.Layer):
+    """A dense layer whose decoder direction reuses the transposed kernel.
+
+    One layer, one kernel variable `W` of shape `(input_dim, units)`, called
+    twice in a Functional autoencoder: `layer(x)` encodes,
+    `activation(x @ W + b)`, and `layer(h, transpose=True)` decodes,
+    `transpose_activation(h @ W.T + c)`, with its own bias `c` of shape
+    `(input_dim,)`. Tying the weights (as in Vincent et al. 2008) halves the
+    kernel parameters of an autoencoder and, because both directions read the
+    same variable, they stay tied through training and a `.keras` round trip.
+
+    Args:
+        units: size of the encoded output (at least 1).
+        activation: activation of the encoding direction.
+        transpose_activation: activation of the decoding direction.
+        use_bias: whether each direction adds its bias.
+        kernel_initializer: initializer of the shared kernel.
+
+    Example:
+
+    >>> tied = TiedDense(3)
+    >>> code = tied(keras.ops.ones((2, 5)))             # (2, 3)
+    >>> tied(code, transpose=True).shape                 # (2, 5)
+    (2, 5)
+    """
+
+    def __init__(
+        self,
+        units,
+        activation=None,
+        transpose_activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if isinstance(units, bool) or not isinstance(units, int) or units < 1:
+            raise ValueError(f"`units` must be an integer >= 1, got {units!r}.")
+        self.units = units
+        self.activation = keras.activations.get(activation)
+        self.transpose_activation = keras.activations.get(transpose_activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        self.kernel = self.add_weight(
+            shape=(input_dim, self.units),
+            initializer=self.kernel_initializer,
+            name="kernel",
+        )
+        self.bias = self.transpose_bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                shape=(self.units,), initializer="zeros", name="bias"
+            )
+            self.transpose_bias = self.add_weight(
+                shape=(input_dim,), initializer="zeros", name="transpose_bias"
+            )
+
+    def call(self, inputs, transpose=False):
+        if transpose:  # (B, units) -> (B, input_dim)
+            outputs = ops.matmul(inputs, ops.transpose(self.kernel))
+            if self.use_bias:
+                outputs = outputs + self.transpose_bias
+            return self.transpose_activation(outputs)
+        outputs = ops.matmul(inputs, self.kernel)  # (B, input_dim) -> (B, units)
+        if self.use_bias:
+            outputs = outputs + self.bias
+        return self.activation(outputs)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": keras.activations.serialize(self.activation),
+            "transpose_activation": keras.activations.serialize(
+                self.transpose_activation
+            ),
+            "use_bias": self.use_bias,
+            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+        }
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class MaskingNoise(keras.layers.Layer):
+    """Masking noise of denoising autoencoders, in training only.
+
+    Each input value is set to zero with probability `rate`, independently,
+    and, unlike `keras.layers.Dropout`, the kept values are NOT rescaled by
+    `1 / (1 - rate)`: the corruption of Vincent et al. (2008), where the
+    network must fill in the missing values. At inference it is the identity.
+
+    Args:
+        rate: probability of zeroing a value, in [0, 1).
+        seed: seed of the `SeedGenerator`.
+
+    Example:
+
+    >>> noise = MaskingNoise(0.5, seed=0)
+    >>> noise(keras.ops.ones((2, 4)), training=False)  # unchanged
+    """
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        ok = isinstance(rate, (int, float)) and not isinstance(rate, bool)
+        if not ok or not 0 <= rate < 1:
+            raise ValueError(f"`rate` must be in [0, 1), got {rate!r}.")
+        self.rate = float(rate)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=False):
+        if not training or self.rate == 0:
+            return inputs
+        uniform = keras.random.uniform(ops.shape(inputs), seed=self.seed_generator)
+        return ops.where(uniform >= self.rate, inputs, ops.zeros_like(inputs))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}

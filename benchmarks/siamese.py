@@ -1,0 +1,182 @@
+"""Siamese benchmarks on the fixed `digits` split.
+
+- quality: train on classes 0-5 only, then 4-way one-shot accuracy on the
+  unseen classes 6-9 of the test split (1000 fixed trials, seed 0), beside
+  pixel-space 1-nearest-neighbour on the same trials (target: >= 92%, the
+  figure of Koch et al. 2015 for 20-way one-shot on Omniglot).
+- speed: `siamese.fit` throughput against the same network written by hand
+  the way the keras-io siamese example does it (a `Lambda` layer computing the
+  Euclidean distance, a contrastive loss closure, `model.fit` on pairs), and
+  the recipe with `jit_compile` "auto"/True/False.
+"""
+
+from __future__ import annotations
+
+import time
+
+import keras
+import numpy as np
+from keras import ops
+
+from benchmarks.common import compare, markdown_table
+from recipes import data, siamese
+
+SEEN, UNSEEN = tuple(range(6)), tuple(range(6, 10))
+N_WAY, TRIALS, TRIAL_SEED = 4, 1000, 0
+TARGET = 0.92
+EPOCHS = 10  # longer training fits classes 0-5 better and 6-9 worse
+
+
+def quality(seeds=(0,)):
+    bundle = data.load("digits")
+    x, y = bundle.test
+    pixels = siamese.one_shot_accuracy(
+        None, x, y, classes=UNSEEN, n_way=N_WAY, trials=TRIALS, seed=TRIAL_SEED
+    )
+    rows = []
+    for seed in seeds:
+        keras.utils.set_random_seed(seed)
+        start = time.perf_counter()
+        model = siamese.compile(siamese.build(seed=seed))
+        history = siamese.fit(
+            model, bundle, classes=SEEN, epochs=EPOCHS, seed=seed, verbose=0
+        )
+        accuracy = siamese.one_shot_accuracy(
+            model, x, y, classes=UNSEEN, n_way=N_WAY, trials=TRIALS, seed=TRIAL_SEED
+        )
+        seen = siamese.one_shot_accuracy(
+            model, x, y, classes=SEEN, n_way=N_WAY, trials=TRIALS, seed=TRIAL_SEED
+        )
+        rows.append(
+            [
+                f"siamese (seed {seed})",
+                len(history.history["loss"]),
+                100 * accuracy,
+                100 * seen,
+                round(time.perf_counter() - start),
+            ]
+        )
+    rows.append(["pixel-space 1-nearest-neighbour", "", 100 * pixels, "", ""])
+    mean = float(np.mean([row[2] for row in rows[:-1]])) / 100
+    verdict = "met" if mean >= TARGET else "NOT met"
+    return (
+        "## Siamese one-shot on unseen digits (quality)\n\n"
+        "Default `siamese.build()` (Euclidean distance, contrastive loss, embedding = "
+        "unit-length learned code beside the unit-length pixels), "
+        f"`siamese.fit(..., classes=range(6), epochs={EPOCHS})` on pairs of the train split (early "
+        "stopping on pairs of the val split, classes 0-5 only); "
+        f"{N_WAY}-way one-shot accuracy over {TRIALS} fixed trials (seed {TRIAL_SEED}) "
+        "on the test split's classes 6-9, never seen in training. The seen-class "
+        "column runs the same protocol on classes 0-5 of the test split.\n\n"
+        + markdown_table(
+            [
+                "model",
+                "epochs",
+                "one-shot, unseen 6-9 (%)",
+                "one-shot, seen 0-5 (%)",
+                "seconds",
+            ],
+            rows,
+        )
+        + f"\n\nTarget: one-shot accuracy on unseen classes >= {100 * TARGET:.0f}% "
+        f"({verdict})."
+    )
+
+
+def hand_written_siamese(input_shape=(8, 8, 1), width=32, embedding_dim=32):
+    """The default siamese network as the keras-io example would write it."""
+
+    def conv(x, filters):
+        x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+        x = keras.layers.BatchNormalization()(x)
+        return keras.layers.Activation("relu")(x)
+
+    image = keras.Input(shape=input_shape)
+    x = image
+    for filters in (width, 2 * width):
+        x = keras.layers.MaxPooling2D(padding="same")(conv(conv(x, filters), filters))
+    x = keras.layers.Flatten()(x)
+    x = keras.layers.Dense(4 * width, activation="relu")(x)
+    tower = keras.Model(image, keras.layers.Dense(embedding_dim)(x))
+
+    def euclidean_distance(vectors):
+        a, b = vectors
+        squared = ops.sum(ops.square(a - b), axis=1, keepdims=True)
+        return ops.sqrt(ops.maximum(squared, keras.backend.epsilon()))
+
+    left, right = keras.Input(shape=input_shape), keras.Input(shape=input_shape)
+    distance = keras.layers.Lambda(euclidean_distance)([tower(left), tower(right)])
+    model = keras.Model([left, right], distance)
+
+    def contrastive_loss(margin=1.0):
+        def loss(y_true, y_pred):
+            similar = ops.square(y_pred)
+            dissimilar = ops.square(ops.maximum(margin - y_pred, 0.0))
+            return ops.mean(0.5 * (y_true * similar + (1 - y_true) * dissimilar))
+
+        return loss
+
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=contrastive_loss())
+    return model
+
+
+def speed():
+    x, y = data.load("digits").train
+    batch_size = 64
+    (left, right), labels = siamese.make_pairs(
+        x, y, negatives_per_positive=3, seed=0, positives_per_example=4
+    )
+    labels = labels[:, None]
+
+    def recipe(jit_compile):
+        def fit(epochs, callbacks):
+            model = siamese.build(
+                augment=False, weight_decay=0, normalize=False, pixel_weight=0
+            )
+            model = siamese.compile(model, jit_compile=jit_compile)
+            siamese.fit(
+                model,
+                (x, y),
+                epochs=epochs,
+                batch_size=batch_size,
+                callbacks=callbacks,
+                verbose=0,
+            )
+
+        return fit
+
+    def hand_written(epochs, callbacks):
+        model = hand_written_siamese()
+        model.fit(
+            [left, right],
+            labels,
+            epochs=epochs,
+            batch_size=batch_size,
+            callbacks=callbacks,
+            verbose=0,
+        )
+
+    auto = siamese.compile(siamese.build()).jit_compile
+    results = compare(
+        {
+            "hand-written Keras (Lambda distance)": hand_written,
+            f'recipe, jit_compile="auto" ({auto})': recipe("auto"),
+            "recipe, jit_compile=True": recipe(True),
+            "recipe, jit_compile=False": recipe(False),
+        },
+        samples_per_epoch=len(labels),
+        repeats=3,
+        epochs=4,
+    )
+    base = results["hand-written Keras (Lambda distance)"]
+    rows = [[name, value, value / base] for name, value in results.items()]
+    return (
+        "## Siamese training speed\n\n"
+        f"Default siamese network (VGG-style tower, Euclidean distance, contrastive "
+        f"loss; shifts, weight decay, unit normalisation and the pixel part of the "
+        f"embedding off on both sides) on {len(labels)} pairs "
+        f"of the digits training split, batch {batch_size}; median over epochs 2-4 "
+        "of 3 interleaved repeats.\n\n"
+        + markdown_table(["variant", "pairs/s", "ratio to hand-written"], rows)
+        + '\n\nTarget: recipe with `"auto"` >= 1.0x hand-written.'
+    )

@@ -1,0 +1,485 @@
+"""Bidirectional recurrent networks (LSTM or GRU) for sequences and text.
+
+- LSTM (Hochreiter & Schmidhuber 1997) and GRU (Cho et al. 2014): gated
+  recurrent units whose gates let the gradient flow over many time steps.
+- Bidirectional RNN (Schuster & Paliwal 1997): one network reads the sequence
+  forwards, a second one reads it backwards, and their states are merged, so
+  the representation of step `t` sees both the past and the future of `t`.
+- Gradient clipping (Pascanu et al. 2013): the gradient is rescaled to a norm
+  of at most `clipnorm` before each update, which keeps the exploding
+  gradients of recurrent nets from derailing training. On by default.
+
+Two tasks: `output="sequence"` gives one label per sequence (many-to-one:
+speaker recognition, sentiment), `output="per_step"` one label per time step
+(many-to-many: tagging). Numeric sequences are zero-padded at the end and a
+`Masking` layer hides the padding; text goes through a `TextVectorization`
+layer adapted on the training text and an `Embedding` with `mask_zero=True`.
+Either way the padding is masked end to end: the recurrent layers skip it, and
+for per-step outputs the loss and accuracy leave it out.
+
+XLA: cuDNN's fused LSTM/GRU kernels are the fastest recurrent path on a GPU, but
+XLA cannot compile them. `jit_compile="auto"` therefore never turns XLA on for
+this recipe (on a GPU the cuDNN kernels run, on a CPU TensorFlow's own); with
+`jit_compile=True`, `compile` switches the recurrent layers to their generic
+implementation (`use_cudnn=False`), which XLA compiles on any device. Text
+models cannot use XLA at all (string operations), so `jit_compile=True` on them
+is a `ValueError`.
+
+Example:
+
+>>> from recipes import bilstm, data
+>>> bundle = data.load("japanese_vowels")
+>>> model = bilstm.compile(bilstm.build(input_shape=(None, 12), num_classes=9))
+>>> history = bilstm.fit(model, bundle, epochs=2)
+>>> sorted(bilstm.evaluate(model, bundle))
+['accuracy', 'loss']
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from recipes import training
+from recipes.tuning import RecipeHyperModel
+
+DATASET = "japanese_vowels"
+CELLS = ("lstm", "gru")
+OUTPUTS = ("sequence", "per_step")
+MERGE_MODES = ("concat", "sum", "mul", "ave")
+POOLINGS = ("last", "mean", "max")
+
+
+def build(
+    *,
+    input_shape=(None, 12),
+    num_classes=9,
+    units=64,
+    num_layers=1,
+    cell="lstm",
+    bidirectional=True,
+    merge_mode="concat",
+    dropout_rate=0.3,
+    output="sequence",
+    masking=True,
+    input_norm=True,
+    noise_stddev=0.0,
+    pooling="last",
+    text=None,
+    vocabulary=None,
+    max_tokens=20000,
+    sequence_length=None,
+    embedding_dim=64,
+    seed=None,
+    name="bilstm",
+):
+    """Builds an (uncompiled) recurrent classifier for sequences or text.
+
+    Numeric sequences have shape `(time, features)` with `time` free (`None`)
+    or fixed; `(height, width, 1)` images are read row by row as `height`
+    steps of `width` features. Text models are built when `text` or
+    `vocabulary` is given; they take one string per example.
+
+    Args:
+        input_shape: `(time, features)` of one sequence, or `(height, width, 1)`
+            of one image (ignored for text models).
+        num_classes: number of classes (at least 2).
+        units: units of each recurrent layer (per direction).
+        num_layers: stacked recurrent layers.
+        cell: `"lstm"` or `"gru"`.
+        bidirectional: read the sequence in both directions.
+        merge_mode: how the two directions are merged: `"concat"`, `"sum"`,
+            `"mul"` or `"ave"`.
+        dropout_rate: dropout after each recurrent layer, in [0, 1).
+        output: `"sequence"` (one label per sequence) or `"per_step"` (one
+            label per time step).
+        masking: mask all-zero time steps (the end padding) of numeric input.
+        input_norm: standardise each input feature by batch normalisation over
+            the unmasked steps (numeric input only).
+        noise_stddev: standard deviation of the Gaussian noise added to the
+            (normalised) numeric input while training, a data augmentation
+            for small data sets; 0 turns it off.
+        pooling: for `output="sequence"`, how the last recurrent layer's
+            outputs become one vector: `"last"` (its final state), `"mean"`
+            (the mean over the unmasked steps) or `"max"`.
+        text: training text to adapt the `TextVectorization` layer on: an array
+            or list of strings, or a `tf.data.Dataset` of strings or of
+            `(text, label)` pairs.
+        vocabulary: a list of tokens to use instead of adapting on `text`.
+        max_tokens: the largest vocabulary (padding and out-of-vocabulary
+            tokens included) when adapting.
+        sequence_length: tokens kept per text (`None`: the longest in the
+            batch); required for per-step text models.
+        embedding_dim: size of the token embeddings.
+        seed: seed of the dropout and noise layers.
+        name: the model's name.
+
+    Returns:
+        A Functional `keras.Model` from sequences (or strings) to class
+        probabilities, `(B, num_classes)` or `(B, time, num_classes)`.
+
+    Example:
+
+    >>> model = build(input_shape=(None, 12), num_classes=9, units=32)
+    >>> model.output_shape
+    (None, 9)
+    """
+    training.check_positive_int(num_classes, "num_classes", minimum=2)
+    training.check_positive_int(units, "units")
+    training.check_positive_int(num_layers, "num_layers")
+    training.check_choice(cell, "cell", CELLS)
+    training.check_choice(merge_mode, "merge_mode", MERGE_MODES)
+    training.check_choice(output, "output", OUTPUTS)
+    training.check_choice(pooling, "pooling", POOLINGS)
+    training.check_fraction(dropout_rate, "dropout_rate")
+    if noise_stddev:
+        training.check_positive(noise_stddev, "noise_stddev")
+    is_text = text is not None or vocabulary is not None
+    if is_text:
+        inputs, x = _text_features(
+            text, vocabulary, max_tokens, sequence_length, embedding_dim, output
+        )
+    else:
+        inputs, x = _numeric_features(input_shape, masking)
+        if input_norm:
+            # Standardises each feature with batch statistics of the unmasked
+            # steps only (Keras's BatchNormalization honours the mask).
+            x = keras.layers.BatchNormalization()(x)  # (B, T, F)
+        if noise_stddev:
+            x = keras.layers.GaussianNoise(noise_stddev, seed=seed)(x)  # (B, T, F)
+    recurrent = keras.layers.LSTM if cell == "lstm" else keras.layers.GRU
+    for index in range(num_layers):
+        last = index == num_layers - 1
+        sequences = output == "per_step" or not last or pooling != "last"
+        layer = recurrent(units, return_sequences=sequences)
+        if bidirectional:
+            layer = keras.layers.Bidirectional(layer, merge_mode=merge_mode)
+        x = layer(x)  # (B, T, D) or, for the last many-to-one layer, (B, D)
+        if output == "sequence" and last and pooling == "mean":
+            x = keras.layers.GlobalAveragePooling1D()(x)  # (B, D), unmasked mean
+        elif output == "sequence" and last and pooling == "max":
+            x = keras.layers.GlobalMaxPooling1D()(x)  # (B, D)
+        if dropout_rate:
+            x = keras.layers.Dropout(dropout_rate, seed=seed)(x)
+    outputs = keras.layers.Dense(num_classes, activation="softmax", name="label")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _numeric_features(input_shape, masking):
+    try:
+        shape = tuple(input_shape)
+    except TypeError:
+        shape = None
+    if shape is not None and len(shape) == 3 and shape[-1] == 1:
+        shape = shape[:2]  # an image read row by row: (height, width)
+    if shape is None or len(shape) != 2 or not isinstance(shape[1], int):
+        raise ValueError(
+            "`input_shape` must be (time, features) with `time` an integer or "
+            f"None, or (height, width, 1) for images, got {input_shape!r}."
+        )
+    training.check_positive_int(shape[1], "input_shape features")
+    inputs = keras.Input(shape=shape, name="sequence")  # (B, T, F)
+    x = keras.layers.Masking(mask_value=0.0)(inputs) if masking else inputs
+    return inputs, x
+
+
+def _text_features(
+    text, vocabulary, max_tokens, sequence_length, embedding_dim, output
+):
+    training.check_positive_int(max_tokens, "max_tokens", minimum=3)
+    training.check_positive_int(embedding_dim, "embedding_dim")
+    if sequence_length is not None:
+        training.check_positive_int(sequence_length, "sequence_length")
+    elif output == "per_step":
+        raise ValueError(
+            "`sequence_length` must be set for per-step text models, so that "
+            "labels line up with tokens."
+        )
+    vectorizer = keras.layers.TextVectorization(
+        max_tokens=None if vocabulary is not None else max_tokens,
+        output_sequence_length=sequence_length,
+        name="vectorizer",
+    )
+    if vocabulary is not None:
+        vocabulary = [str(token) for token in vocabulary]
+        if not vocabulary:
+            raise ValueError("`vocabulary` is empty; it needs at least one token.")
+        vectorizer.set_vocabulary(vocabulary)
+    else:
+        vectorizer.adapt(_text_only(text))
+    # The vocabulary starts with the padding "" and the out-of-vocabulary "[UNK]".
+    if vectorizer.vocabulary_size() <= 2:
+        raise ValueError(
+            "`text` gives an empty vocabulary: it holds no tokens to learn from."
+        )
+    inputs = keras.Input(shape=(), dtype="string", name="text")  # (B,)
+    tokens = vectorizer(inputs)  # (B, T) integers, 0 = padding
+    x = keras.layers.Embedding(
+        vectorizer.vocabulary_size(), embedding_dim, mask_zero=True
+    )(tokens)  # (B, T, embedding_dim), padding masked
+    return inputs, x
+
+
+def _text_only(text):
+    """The strings of `text` as something `TextVectorization.adapt` accepts."""
+    if training.is_dataset(text):
+        if isinstance(text.element_spec, tuple):
+            text = text.map(lambda x, *_: x)
+        return text.batch(256) if len(text.element_spec.shape) == 0 else text
+    text = np.asarray(text)
+    if text.ndim != 1 or text.size == 0 or text.dtype.kind not in "USO":
+        raise ValueError(
+            "`text` must be a non-empty 1-D array or list of strings, or a "
+            f"tf.data.Dataset of strings, got shape {text.shape} of {text.dtype}."
+        )
+    return text.astype(str)
+
+
+def is_text_model(model):
+    """Whether `model` takes strings (it has a `TextVectorization` layer)."""
+    return any(
+        isinstance(layer, keras.layers.TextVectorization) for layer in model.layers
+    )
+
+
+def _recurrent_layers(model):
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Bidirectional):
+            yield from (layer.forward_layer, layer.backward_layer)
+        elif isinstance(layer, (keras.layers.LSTM, keras.layers.GRU)):
+            yield layer
+
+
+def compile(
+    model,
+    *,
+    learning_rate=3e-3,
+    optimizer="auto",
+    clipnorm=1.0,
+    jit_compile="auto",
+):
+    """Compiles a recurrent classifier: sparse cross-entropy, accuracy, clipping.
+
+    Args:
+        model: a model from `build`.
+        learning_rate: the optimizer's learning rate.
+        optimizer: `"auto"` (Adam), an optimizer name or instance (an instance
+            keeps its own clipping; `clipnorm` is then ignored).
+        clipnorm: the largest gradient norm (each variable's gradient is
+            rescaled to at most this norm); `None` turns clipping off.
+        jit_compile: `"auto"` (no XLA: cuDNN kernels on a GPU, see the module
+            docstring), `True` (XLA; the recurrent layers then stop using cuDNN)
+            or `False`.
+
+    Returns:
+        The compiled model.
+    """
+    text = is_text_model(model)
+    if text and jit_compile is True:
+        raise ValueError(
+            "`jit_compile=True` is impossible for text models: XLA cannot compile "
+            "the string operations of TextVectorization. Use 'auto' or False."
+        )
+    jit = training.resolve_jit_compile(jit_compile, supports_xla=False)
+    if jit:
+        for layer in _recurrent_layers(model):
+            layer.use_cudnn = False  # the generic loop, which XLA compiles
+            layer.supports_jit = True
+    extra = {}
+    if clipnorm is not None:
+        training.check_positive(clipnorm, "clipnorm")
+        extra["clipnorm"] = clipnorm
+    model.compile(
+        optimizer=training.make_optimizer(optimizer, learning_rate, **extra),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        jit_compile=jit,
+    )
+    return model
+
+
+def _checked(model, data, split, batch_size):
+    """One split, checked and shaped for `model`; datasets are batched."""
+    value = training.get_split(data, split)
+    if value is None:
+        return None
+    name = f"data {split}"
+    per_step = len(model.output_shape) == 3
+    num_classes = model.output_shape[-1]
+    if training.is_dataset(value):
+        value = training.check_supervised(
+            value, name, shape=None, num_classes=num_classes
+        )
+        if len(value.element_spec[0].shape) == len(model.input_shape) - 1:
+            value = value.batch(batch_size)  # an unbatched (TFDS) split
+        return value.prefetch(2)
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise ValueError(f"`{name}` must be an (x, y) pair of arrays.")
+    x, y = value
+    if is_text_model(model):
+        x = np.asarray(x)
+        if x.ndim != 1 or x.size == 0 or x.dtype.kind not in "USO":
+            raise ValueError(
+                f"`{name} x` must be a non-empty 1-D array of strings, got shape "
+                f"{x.shape} of {x.dtype}."
+            )
+        x = x.astype(str).astype(object)  # Keras takes strings as objects
+    else:
+        x = np.asarray(x)
+        shape = model.input_shape[1:]
+        if x.ndim == len(shape) + 2 and x.shape[-1] == 1:
+            x = x[..., 0]  # (n, H, W, 1) images -> (n, H, W) sequences of rows
+        x = training.check_array(x, f"{name} x", shape=shape)
+    y = training.check_labels(y, f"{name} y", num_classes=num_classes, length=len(x))
+    if per_step and (y.ndim != 2 or (x.ndim == 3 and y.shape[1] != x.shape[1])):
+        steps = x.shape[1] if x.ndim == 3 else "sequence_length"
+        raise ValueError(
+            f"`{name} y` must hold one label per time step, shape ({len(x)}, "
+            f"{steps}), got {y.shape}."
+        )
+    if not per_step and y.ndim != 1:
+        raise ValueError(f"`{name} y` must hold one label per sequence, got {y.shape}.")
+    if x.ndim == 3 and _has_masking(model) and model.input_shape[1] is None:
+        # Steps that are padding in every sequence change nothing under the
+        # mask: cut them off so no time is spent on them.
+        used = np.flatnonzero(np.any(x != 0, axis=(0, 2)))  # steps not all padding
+        steps = int(used[-1]) + 1 if used.size else 1
+        x, y = x[:, :steps], (y[:, :steps] if per_step else y)
+    return x, y
+
+
+def _has_masking(model):
+    return any(isinstance(layer, keras.layers.Masking) for layer in model.layers)
+
+
+def fit(
+    model,
+    data,
+    *,
+    epochs=300,
+    batch_size=32,
+    callbacks=None,
+    checkpoint_dir=None,
+    verbose="auto",
+    early_stopping_patience=30,
+):
+    """Trains a compiled model; validation data enables early stopping.
+
+    Args:
+        model: a model from `compile`.
+        data: a `recipes.data.Bundle` (train and val used), `(x, y)` arrays, or
+            a dict of splits; TFDS splits are batched with `batch_size`.
+        epochs: the most epochs to train.
+        batch_size: batch size.
+        callbacks: extra Keras callbacks.
+        checkpoint_dir: directory to resume an interrupted run from.
+        verbose: Keras's verbosity.
+        early_stopping_patience: epochs without a better validation loss
+            before stopping (the best weights are restored).
+
+    Returns:
+        The `keras.callbacks.History`.
+    """
+    training.check_positive_int(batch_size, "batch_size")
+    train = _checked(model, data, "train", batch_size)
+    if train is None:
+        raise ValueError("`data` has no 'train' split.")
+    val = _checked(model, data, "val", batch_size)
+    return training.fit(
+        model,
+        train,
+        val,
+        epochs=epochs,
+        batch_size=batch_size,
+        callbacks=callbacks,
+        checkpoint_dir=checkpoint_dir,
+        verbose=verbose,
+        early_stopping_patience=early_stopping_patience,
+    )
+
+
+def evaluate(model, data, *, batch_size=256):
+    """Test accuracy and cross-entropy (per step, padding excluded, if per-step).
+
+    Args:
+        model: a compiled model.
+        data: a `recipes.data.Bundle` (its test split) or `(x, y)`.
+        batch_size: evaluation batch size.
+
+    Returns:
+        `{"accuracy": float, "loss": float}`.
+    """
+    test = _checked(model, data, "test", batch_size)
+    if test is None:
+        raise ValueError("`data` has no 'test' split.")
+    if training.is_dataset(test):
+        results = model.evaluate(test, verbose=0, return_dict=True)
+    else:
+        results = model.evaluate(
+            *test, batch_size=batch_size, verbose=0, return_dict=True
+        )
+    return {"accuracy": float(results["accuracy"]), "loss": float(results["loss"])}
+
+
+class HyperModel(RecipeHyperModel):
+    """Keras Tuner search space of the bidirectional RNN recipe.
+
+    Tunes the cell, units, depth, merge mode, dropout rate and learning rate in
+    `build`, and the batch size in `fit`; every default equals the recipe's.
+
+    Args:
+        input_shape: sequence shape, fixed for the search.
+        num_classes: number of classes, fixed for the search.
+        output: `"sequence"` or `"per_step"`, fixed for the search.
+        vocabulary: a token list for text models (adapt once with `build`,
+            then pass `model.get_layer("vectorizer").get_vocabulary()[2:]`).
+        sequence_length: tokens kept per text (text models only).
+
+    Example:
+
+    >>> import keras_tuner
+    >>> tuner = keras_tuner.RandomSearch(
+    ...     bilstm.HyperModel(input_shape=(None, 12), num_classes=9),
+    ...     objective="val_accuracy", max_trials=3)
+    """
+
+    def __init__(
+        self,
+        *,
+        input_shape=(None, 12),
+        num_classes=9,
+        output="sequence",
+        vocabulary=None,
+        sequence_length=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        training.check_positive_int(num_classes, "num_classes", minimum=2)
+        training.check_choice(output, "output", OUTPUTS)
+        if vocabulary is None:
+            _numeric_features(input_shape, masking=False)  # checks the shape
+        elif len(vocabulary) == 0:
+            raise ValueError("`vocabulary` is empty; it needs at least one token.")
+        self.input_shape = input_shape
+        self.num_classes = num_classes
+        self.output = output
+        self.vocabulary = vocabulary
+        self.sequence_length = sequence_length
+
+    def build(self, hp):
+        model = build(
+            input_shape=self.input_shape,
+            num_classes=self.num_classes,
+            output=self.output,
+            vocabulary=self.vocabulary,
+            sequence_length=self.sequence_length,
+            cell=hp.Choice("cell", list(CELLS), default="lstm"),
+            units=hp.Choice("units", [32, 64, 128], default=64),
+            num_layers=hp.Int("num_layers", 1, 3, default=1),
+            merge_mode=hp.Choice("merge_mode", list(MERGE_MODES), default="concat"),
+            dropout_rate=hp.Float("dropout_rate", 0.0, 0.5, step=0.1, default=0.3),
+        )
+        learning_rate = hp.Float(
+            "learning_rate", 1e-4, 1e-2, sampling="log", default=3e-3
+        )
+        return compile(model, learning_rate=learning_rate)

@@ -1,0 +1,818 @@
+"""Domain-adversarial neural network (DANN): unsupervised domain adaptation.
+
+Ganin, Ustinova, Ajakan, Germain, Larochelle, Laviolette, Marchand and
+Lempitsky, "Domain-Adversarial Training of Neural Networks", JMLR 2016.
+
+Labeled examples come from a *source* domain, unlabeled ones from a *target*
+domain (here: grey `digits` as source, `digits_m`, the digits blended with
+photographs, as target). One feature extractor feeds two heads:
+
+- the label head, trained on source examples only;
+- the domain head, which tells source (0) from target (1) features and sits
+  behind `recipes.layers.GradientReversal`: the domain head minimises its loss,
+  while the feature extractor receives `-lambda` times that gradient and so
+  learns features the domain head cannot separate.
+
+The whole thing is one Functional model trained by ordinary `fit`: each batch
+pairs `batch_size` labeled source examples with as many target examples, the
+label loss is weighted to zero on target rows, and `LambdaSchedule` raises
+`lambda` from 0 to 1 with `lambda_p = 2 / (1 + exp(-gamma * p)) - 1`, `p` the
+training progress; optionally the learning rate is annealed with
+`mu_p = mu_0 / (1 + alpha * p) ** beta`. It compiles under XLA.
+
+Example:
+
+>>> from recipes import dann
+>>> domains = dann.load_data("digits_m")
+>>> model = dann.compile(dann.build())
+>>> history = dann.fit(model, domains, epochs=2)
+>>> sorted(dann.evaluate(model, domains))
+['domain_accuracy', 'proxy_a_distance', 'source_accuracy', 'target_accuracy']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import keras
+import keras_tuner
+import numpy as np
+
+from recipes import convnet, training
+from recipes import data as data_module
+from recipes.layers import GradientReversal
+from recipes.tuning import RecipeHyperModel
+
+DATASET = "digits_m"
+SOURCE = "digits"
+
+
+# -------------------------------------------------------------------- data ---
+
+
+@dataclasses.dataclass(frozen=True)
+class DomainData:
+    """A labeled source domain and a target domain, as `fit` and `evaluate` take.
+
+    Attributes:
+        source: `recipes.data.Bundle` of the source domain.
+        target: `recipes.data.Bundle` of the target domain (its labels are
+            used only by `evaluate`, `train_on_target` and the tuner's objective).
+        info: the target's `Info` (input shape and classes shared by both).
+    """
+
+    source: object
+    target: object
+    info: object
+
+
+def load_data(name=DATASET, *, source=SOURCE, seed=0):
+    """Loads a source and a target dataset with the same example shape.
+
+    Grey source images get as many channels as the target by repeating the grey
+    channel (`digits` (8, 8, 1) becomes (8, 8, 3) to match `digits_m`).
+
+    Args:
+        name: the target dataset (default `"digits_m"`).
+        source: the source dataset (default `"digits"`).
+        seed: seed of the splits (and of `digits_m`'s photo patches).
+
+    Returns:
+        A `DomainData`.
+
+    Example:
+
+    >>> domains = load_data("digits_m")
+    >>> domains.source.train[0].shape, domains.info.input_shape
+    ((1077, 8, 8, 3), (8, 8, 3))
+    """
+    target = data_module.load(name, seed=seed)
+    source_bundle = data_module.load(source, seed=seed)
+    channels = target.info.input_shape[-1]
+    if source_bundle.info.input_shape[-1] == 1 and channels > 1:
+
+        def repeat(split):  # (N, H, W, 1) -> (N, H, W, channels)
+            return (np.repeat(split[0], channels, axis=-1), split[1])
+
+        source_bundle = data_module.Bundle(
+            train=repeat(source_bundle.train),
+            val=repeat(source_bundle.val),
+            test=repeat(source_bundle.test),
+            info=dataclasses.replace(
+                source_bundle.info, input_shape=tuple(target.info.input_shape)
+            ),
+        )
+    return DomainData(source=source_bundle, target=target, info=target.info)
+
+
+def _domains(source, target):
+    """Splits `fit`/`evaluate`'s arguments into (source data, target data)."""
+    if isinstance(source, DomainData):
+        return source.source, source.target if target is None else target
+    if target is None:
+        raise ValueError(
+            "`target` is required unless `source` is a DomainData (from `load_data`)."
+        )
+    return source, target
+
+
+def _source_split(model, source, split):
+    value = training.get_split(source, split)
+    if value is None:
+        return None
+    if training.is_dataset(value):
+        raise ValueError("`source` must hold (x, y) arrays, not a tf.data.Dataset.")
+    return training.check_supervised(
+        value,
+        f"source {split}",
+        shape=model.input_shape[1:],
+        num_classes=_label_units(model),
+    )
+
+
+def _target_split(model, target, split, *, labels=False):
+    """Target `x` (and `y` when `labels`), or `None` when the split is absent."""
+    if isinstance(target, (np.ndarray, tuple, list)):
+        value = target  # arrays stand for any split
+    else:
+        value = training.get_split(target, split)
+    if value is None:
+        return None
+    if training.is_dataset(value):
+        raise ValueError("`target` must hold arrays, not a tf.data.Dataset.")
+    x, y = (value[0], value[1]) if isinstance(value, (tuple, list)) else (value, None)
+    name = f"target {split}"
+    x = training.check_array(x, f"{name} x", shape=model.input_shape[1:])
+    if not labels:
+        return x
+    if y is None:
+        return None
+    return x, training.check_labels(
+        y, f"{name} y", num_classes=_label_units(model), length=len(x)
+    )
+
+
+def _label_units(model):
+    return model.get_layer("label").output.shape[-1]
+
+
+def _paired_dataset(source, target_x, batch_size, *, seed, shuffle=True):
+    """Batches of `b` labeled source rows followed by `b` target rows.
+
+    Yields `(x, y, sample_weight)` with `y = {"label", "domain"}`: the label
+    weight is 2 on source rows and 0 on target rows (so the batch-mean label
+    loss is the mean over source rows), the domain weight 1 everywhere.
+    """
+    import tensorflow as tf
+
+    x_source, y_source = source
+    batch = min(batch_size, len(x_source))
+    sources = tf.data.Dataset.from_tensor_slices((x_source, y_source))
+    targets = tf.data.Dataset.from_tensor_slices(target_x)
+    if shuffle:
+        sources = sources.shuffle(len(x_source), seed=seed)
+        targets = targets.shuffle(len(target_x), seed=seed + 1)
+    sources = sources.batch(batch, drop_remainder=True)
+    targets = targets.repeat().batch(batch, drop_remainder=True)
+
+    def pair(source_batch, x_target):
+        x_s, y_s = source_batch  # (b, H, W, C), (b,)
+        x = tf.concat([x_s, x_target], axis=0)  # (2b, H, W, C)
+        zeros, ones = tf.zeros([batch]), tf.ones([batch])
+        y = {
+            "label": tf.concat([y_s, tf.zeros([batch], y_s.dtype)], axis=0),
+            "domain": tf.concat([zeros, ones], axis=0)[:, None],  # (2b, 1)
+        }
+        weights = {
+            "label": tf.concat([2.0 * ones, zeros], axis=0),  # (2b,)
+            "domain": tf.concat([ones, ones], axis=0),
+        }
+        return x, y, weights
+
+    dataset = tf.data.Dataset.zip((sources, targets)).map(pair)
+    return dataset.prefetch(tf.data.AUTOTUNE), len(x_source) // batch
+
+
+# ------------------------------------------------------------------- model ---
+
+
+def build(
+    *,
+    input_shape=(8, 8, 3),
+    num_classes=10,
+    feature_extractor=None,
+    arch="lenet",
+    width=32,
+    depth=2,
+    dropout_rate=0.0,
+    batch_norm=True,
+    augment=False,
+    domain_units=100,
+    lambda_=0.0,
+    seed=None,
+    name="dann",
+):
+    """Builds the DANN: feature extractor, label head, reversed domain head.
+
+    Args:
+        input_shape: shape of one example (source and target alike).
+        num_classes: number of classes (at least 2).
+        feature_extractor: a Keras model from examples to features; when `None`,
+            the ConvNet recipe's feature layers are used (`arch`, `width`,
+            `depth`, `dropout_rate`, `batch_norm`, `augment`, `seed` as in
+            `convnet.build`).
+        arch, width, depth, dropout_rate, batch_norm, augment, seed: see
+            `convnet.build`.
+        domain_units: hidden units of the domain head.
+        lambda_: initial `lambda` of the `GradientReversal` layer (`fit`'s
+            schedule overwrites it every batch).
+        name: the model's name.
+
+    Returns:
+        An uncompiled Functional model with outputs `{"label": (B, classes)
+        probabilities, "domain": (B, 1) probability of the target domain}`.
+
+    Example:
+
+    >>> model = build(input_shape=(8, 8, 3), num_classes=10, width=8)
+    >>> sorted(model.output)
+    ['domain', 'label']
+    """
+    input_shape = tuple(input_shape)
+    training.check_positive_int(num_classes, "num_classes", minimum=2)
+    training.check_positive_int(domain_units, "domain_units")
+    if feature_extractor is None:
+        base = convnet.build(
+            input_shape=input_shape,
+            num_classes=num_classes,
+            arch=arch,
+            width=width,
+            depth=depth,
+            dropout_rate=dropout_rate,
+            batch_norm=batch_norm,
+            augment=augment,
+            seed=seed,
+            name="convnet_base",
+        )
+        feature_extractor = keras.Model(
+            base.input, base.get_layer("label").input, name="features"
+        )
+    elif not isinstance(feature_extractor, keras.Model):
+        raise ValueError(
+            "`feature_extractor` must be a keras.Model or None, "
+            f"got {type(feature_extractor).__name__}."
+        )
+    elif tuple(feature_extractor.input_shape[1:]) != input_shape:
+        raise ValueError(
+            f"`feature_extractor` takes inputs of shape "
+            f"{tuple(feature_extractor.input_shape[1:])}, but `input_shape` is "
+            f"{input_shape}."
+        )
+
+    inputs = keras.Input(shape=input_shape, name="image")  # (B, ...)
+    features = feature_extractor(inputs)
+    if len(features.shape) > 2:
+        features = keras.layers.Flatten()(features)  # (B, F)
+    label = keras.layers.Dense(num_classes, activation="softmax", name="label")(
+        features
+    )  # (B, num_classes)
+    reversed_features = GradientReversal(lambda_=lambda_, name="gradient_reversal")(
+        features
+    )
+    hidden = keras.layers.Dense(
+        domain_units, activation="relu", kernel_initializer="he_normal"
+    )(reversed_features)  # (B, domain_units)
+    domain = keras.layers.Dense(1, activation="sigmoid", name="domain")(hidden)
+    return keras.Model(inputs, {"label": label, "domain": domain}, name=name)
+
+
+def compile(
+    model,
+    *,
+    learning_rate=1e-2,
+    optimizer="auto",
+    jit_compile="auto",
+    domain_weight=1.0,
+):
+    """Compiles a DANN: cross-entropy on labels and on domains.
+
+    Both losses are averaged over the whole (source + target) batch; `fit`'s
+    sample weights make the label loss the mean over source rows. Metrics
+    `label_accuracy` (source rows) and `domain_accuracy` (all rows).
+
+    Args:
+        model: a model from `build`.
+        learning_rate: the optimizer's (initial) learning rate.
+        optimizer: `"auto"` (SGD with momentum 0.9, as Ganin et al.; Adam
+            made the adversarial game unstable on digits), an optimizer name
+            or instance.
+        jit_compile: `"auto"` (XLA on GPU), `True` or `False`.
+        domain_weight: weight of the domain loss in the total loss.
+
+    Returns:
+        The compiled model.
+    """
+    training.check_positive(domain_weight, "domain_weight")
+    if optimizer == "auto":  # Ganin et al.: SGD with momentum 0.9
+        optimizer = training.make_optimizer("sgd", learning_rate, momentum=0.9)
+    model.compile(
+        optimizer=training.make_optimizer(optimizer, learning_rate),
+        loss={
+            "label": keras.losses.SparseCategoricalCrossentropy(),
+            "domain": keras.losses.BinaryCrossentropy(),
+        },
+        loss_weights={"label": 1.0, "domain": float(domain_weight)},
+        weighted_metrics={
+            "label": [keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+            "domain": [keras.metrics.BinaryAccuracy(name="accuracy")],
+        },
+        jit_compile=training.resolve_jit_compile(jit_compile),
+    )
+    return model
+
+
+# --------------------------------------------------------------- schedules ---
+
+
+def lambda_schedule(p, gamma=10.0):
+    """`lambda_p = 2 / (1 + exp(-gamma * p)) - 1`: 0 at `p = 0`, near 1 at `p = 1`.
+
+    Args:
+        p: training progress in [0, 1].
+        gamma: steepness (Ganin et al. use 10), >= 0.
+
+    Returns:
+        The float `lambda_p`.
+    """
+    return 2.0 / (1.0 + math.exp(-gamma * p)) - 1.0
+
+
+def learning_rate_schedule(p, initial, alpha=10.0, beta=0.75):
+    """`mu_p = mu_0 / (1 + alpha * p) ** beta`, Ganin et al.'s annealing."""
+    return initial / (1.0 + alpha * p) ** beta
+
+
+class LambdaSchedule(keras.callbacks.Callback):
+    """Sets every `GradientReversal`'s `lambda` before each training batch.
+
+    `p = (epoch * steps + batch) / (epochs * steps)` runs from 0 to 1 over the
+    fit, and `lambda = lambda_schedule(p, gamma)`. With `anneal_learning_rate`
+    the optimizer's learning rate follows `learning_rate_schedule` too.
+
+    Args:
+        gamma: steepness of the schedule (>= 0).
+        steps_per_epoch: batches per epoch (default: Keras's count).
+        anneal_learning_rate: also anneal the learning rate.
+        alpha, beta: the annealing's constants.
+        initial_learning_rate: `mu_0` (default: the optimizer's rate when
+            training begins; `fit` passes it so a resumed run, whose
+            optimizer state was restored, keeps the original `mu_0`).
+
+    Example:
+
+    >>> model.fit(dataset, epochs=10, callbacks=[LambdaSchedule(gamma=10)])
+    """
+
+    def __init__(
+        self,
+        gamma=10.0,
+        *,
+        steps_per_epoch=None,
+        anneal_learning_rate=False,
+        alpha=10.0,
+        beta=0.75,
+        initial_learning_rate=None,
+    ):
+        super().__init__()
+        _check_non_negative(gamma, "gamma")
+        _check_non_negative(alpha, "alpha")
+        _check_non_negative(beta, "beta")
+        self.gamma, self.alpha, self.beta = float(gamma), float(alpha), float(beta)
+        self.steps_per_epoch = steps_per_epoch
+        self.anneal_learning_rate = anneal_learning_rate
+        self.initial_learning_rate = initial_learning_rate
+        self.epoch = 0
+        self.values = []  # lambda at each batch, for inspection
+
+    def on_train_begin(self, logs=None):
+        self.layers = [
+            layer
+            for layer in self.model._flatten_layers(include_self=False)
+            if isinstance(layer, GradientReversal)
+        ]
+        if not self.layers:
+            raise ValueError("`model` has no GradientReversal layer to schedule.")
+        if self.anneal_learning_rate and self.initial_learning_rate is None:
+            rate = self.model.optimizer.learning_rate
+            if isinstance(
+                self.model.optimizer._learning_rate,
+                keras.optimizers.schedules.LearningRateSchedule,
+            ):
+                raise ValueError(
+                    "`anneal_learning_rate` needs a constant learning rate, "
+                    "not a LearningRateSchedule."
+                )
+            self.initial_learning_rate = float(keras.ops.convert_to_numpy(rate))
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        steps = self.steps_per_epoch or self.params.get("steps") or 1
+        epochs = self.params.get("epochs") or 1
+        p = min(1.0, (self.epoch * steps + batch) / (epochs * steps))
+        value = lambda_schedule(p, self.gamma)
+        for layer in self.layers:
+            layer.lambda_.assign(value)
+        self.values.append(value)
+        if self.anneal_learning_rate:
+            self.model.optimizer.learning_rate.assign(
+                learning_rate_schedule(
+                    p, self.initial_learning_rate, self.alpha, self.beta
+                )
+            )
+
+
+class TargetAccuracy(keras.callbacks.Callback):
+    """Logs `val_target_accuracy`: label accuracy on labeled target examples.
+
+    Args:
+        x, y: the labeled target validation split.
+    """
+
+    def __init__(self, x, y):
+        super().__init__()
+        self.x, self.y = x, y
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["val_target_accuracy"] = _accuracy(self.model, self.x, self.y)
+
+
+def _check_non_negative(value, name):
+    ok = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+    if not ok or not np.isfinite(value) or value < 0:
+        raise ValueError(f"`{name}` must be a finite number >= 0, got {value!r}.")
+
+
+# --------------------------------------------------------------------- fit ---
+
+
+def fit(
+    model,
+    source,
+    target=None,
+    *,
+    epochs=60,
+    batch_size=32,
+    gamma=10.0,
+    anneal_learning_rate=True,
+    alpha=10.0,
+    beta=0.75,
+    target_validation=None,
+    callbacks=None,
+    checkpoint_dir=None,
+    verbose="auto",
+    early_stopping_patience=None,
+    seed=0,
+):
+    """Trains a compiled DANN on labeled source and unlabeled target examples.
+
+    Each batch holds `batch_size` source examples (with labels) and
+    `batch_size` target examples (labels ignored); an epoch is one pass over
+    the source training split. The validation data (when both domains have a
+    `val` split) is paired the same way: `val_label_accuracy` is on source
+    rows, `val_domain_accuracy` on all rows.
+
+    Args:
+        model: a model from `compile`.
+        source: a `DomainData` from `load_data` (then `target` may be omitted),
+            or the source `Bundle` / `(x, y)` arrays.
+        target: the target `Bundle`, `(x, y)` or `x` arrays; only `x` is used.
+        epochs: number of epochs (the schedules span all of them).
+        batch_size: source (and target) examples per batch.
+        gamma: steepness of the lambda schedule (>= 0; Ganin et al.: 10).
+        anneal_learning_rate: anneal the learning rate with
+            `mu_0 / (1 + alpha * p) ** beta` (default on, as Ganin et al.).
+        alpha, beta: the annealing's constants (>= 0).
+        target_validation: optional labeled target `(x, y)`; then each epoch
+            logs `val_target_accuracy` (what `HyperModel` optimises).
+        callbacks: extra Keras callbacks.
+        checkpoint_dir: directory to resume an interrupted run from.
+        verbose: Keras's verbosity.
+        early_stopping_patience: `None` (default: train all epochs, as the
+            schedule assumes) or epochs without a better validation loss.
+        seed: seed of the shuffling.
+
+    Returns:
+        The `keras.callbacks.History`.
+    """
+    source, target = _domains(source, target)
+    schedule = LambdaSchedule(
+        gamma, anneal_learning_rate=anneal_learning_rate, alpha=alpha, beta=beta
+    )
+    training.check_positive_int(epochs, "epochs")
+    training.check_positive_int(batch_size, "batch_size")
+    train = _source_split(model, source, "train")
+    if train is None:
+        raise ValueError("`source` has no 'train' split.")
+    target_x = _target_split(model, target, "train")
+    if target_x is None:
+        raise ValueError("`target` has no 'train' split.")
+    dataset, steps = _paired_dataset(train, target_x, batch_size, seed=seed)
+    schedule.steps_per_epoch = steps
+    if anneal_learning_rate and model.optimizer is not None:
+        rate = model.optimizer._learning_rate
+        if not isinstance(rate, keras.optimizers.schedules.LearningRateSchedule):
+            schedule.initial_learning_rate = float(keras.ops.convert_to_numpy(rate))
+    val_source = _source_split(model, source, "val")
+    val_target = (
+        None
+        if isinstance(target, (np.ndarray, tuple, list))
+        else _target_split(model, target, "val")
+    )
+    val = None
+    if val_source is not None and val_target is not None:
+        val = _paired_dataset(
+            val_source, val_target, batch_size, seed=seed, shuffle=False
+        )[0]
+    extra = [schedule]
+    if target_validation is not None:
+        x_t, y_t = _target_split(model, target_validation, "val", labels=True)
+        extra.append(TargetAccuracy(x_t, y_t))
+    return training.fit(
+        model,
+        dataset,
+        val,
+        epochs=epochs,
+        batch_size=batch_size,
+        callbacks=extra + list(callbacks or []),
+        checkpoint_dir=checkpoint_dir,
+        verbose=verbose,
+        early_stopping_patience=early_stopping_patience,
+        shuffle=False,  # the paired dataset shuffles each domain itself
+    )
+
+
+# ---------------------------------------------------------------- evaluate ---
+
+
+def _outputs(model, x, batch_size=256):
+    """`(label probabilities, domain probabilities, features)` of `x`."""
+    probe = keras.Model(
+        model.inputs,
+        [
+            model.get_layer("label").output,  # (N, classes)
+            model.get_layer("domain").output,  # (N, 1)
+            model.get_layer("label").input,  # (N, F)
+        ],
+    )
+    outputs = probe.predict(x, batch_size=batch_size, verbose=0)
+    return tuple(np.asarray(part) for part in outputs)
+
+
+def _accuracy(model, x, y):
+    probabilities = _outputs(model, x)[0]  # (N, classes)
+    return float(np.mean(np.argmax(probabilities, axis=-1) == y))
+
+
+def features(model, x, batch_size=256):
+    """The learned representation (the input of the label head) of `x`."""
+    return _outputs(model, x, batch_size)[2]
+
+
+def proxy_a_distance(features_source, features_target, *, seed=0):
+    """Proxy A-distance `2 (1 - 2 err)` between two sets of features.
+
+    `err` is the held-out error of a linear classifier (logistic regression on
+    standardised features, 2-fold cross-validation) that tells the two sets
+    apart (Ben-David et al. 2007; used by Ganin et al. 2016). 2 means the
+    domains are perfectly separable, 0 that they are indistinguishable.
+
+    Args:
+        features_source, features_target: `(N, F)` arrays.
+        seed: seed of the folds.
+
+    Returns:
+        The float proxy A-distance.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x = np.concatenate([features_source, features_target]).reshape(
+        len(features_source) + len(features_target), -1
+    )
+    y = np.concatenate([np.zeros(len(features_source)), np.ones(len(features_target))])
+    classifier = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    folds = StratifiedKFold(2, shuffle=True, random_state=seed)
+    error = 1.0 - float(np.mean(cross_val_score(classifier, x, y, cv=folds)))
+    return 2.0 * (1.0 - 2.0 * error)
+
+
+def evaluate(model, data, target=None):
+    """Headline metrics of a DANN on the test splits of both domains.
+
+    Args:
+        model: a model from `build` (trained).
+        data: a `DomainData`, or the source `Bundle` / `(x, y)` test arrays.
+        target: the target `Bundle`, `(x, y)` or `x` (when `data` is not a
+            `DomainData`).
+
+    Returns:
+        `{"source_accuracy", "target_accuracy" (when target labels are given),
+        "domain_accuracy" (the domain head on both test sets),
+        "proxy_a_distance" (of the learned features)}` as floats.
+    """
+    source, target = _domains(data, target)
+    x_s, y_s = _source_split(model, source, "test")
+    labeled = _target_split(model, target, "test", labels=True)
+    x_t = labeled[0] if labeled else _target_split(model, target, "test")
+    labels, domains, learned = _outputs(model, np.concatenate([x_s, x_t]))
+    n = len(x_s)
+    predicted = np.argmax(labels, axis=-1)  # (N_s + N_t,)
+    results = {"source_accuracy": float(np.mean(predicted[:n] == y_s))}
+    if labeled is not None:
+        results["target_accuracy"] = float(np.mean(predicted[n:] == labeled[1]))
+    is_target = domains[:, 0] >= 0.5  # (N_s + N_t,)
+    results["domain_accuracy"] = float(
+        np.mean(np.concatenate([~is_target[:n], is_target[n:]]))
+    )
+    results["proxy_a_distance"] = proxy_a_distance(learned[:n], learned[n:])
+    return dict(sorted(results.items()))
+
+
+# --------------------------------------------------------------- baselines ---
+
+
+def _train_labels_only(
+    model,
+    train,
+    val,
+    *,
+    epochs,
+    batch_size,
+    learning_rate,
+    jit_compile,
+    verbose,
+    early_stopping_patience,
+):
+    classifier = keras.Model(model.inputs, model.get_layer("label").output)
+    classifier.compile(
+        optimizer=training.make_optimizer("auto", learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        jit_compile=training.resolve_jit_compile(jit_compile),
+    )
+    training.fit(
+        classifier,
+        train,
+        val,
+        epochs=epochs,
+        batch_size=batch_size,
+        verbose=verbose,
+        early_stopping_patience=early_stopping_patience,
+    )
+    return model
+
+
+def source_only(
+    data,
+    *,
+    epochs=60,
+    batch_size=32,
+    learning_rate=1e-3,
+    jit_compile="auto",
+    verbose=0,
+    early_stopping_patience=20,
+    **build_kwargs,
+):
+    """Baseline: the same network trained on labeled source examples only.
+
+    Args:
+        data: a `DomainData`.
+        epochs, batch_size, learning_rate, jit_compile, verbose: training.
+        early_stopping_patience: on the source validation loss (`None`: off).
+        **build_kwargs: passed to `build` (architecture, seed, ...).
+
+    Returns:
+        The trained DANN-shaped model (its domain head is untrained), ready
+        for `evaluate`.
+    """
+    build_kwargs.setdefault("input_shape", data.info.input_shape)
+    build_kwargs.setdefault("num_classes", data.info.num_classes)
+    model = build(**build_kwargs)
+    train = _source_split(model, data.source, "train")
+    val = _source_split(model, data.source, "val")
+    return _train_labels_only(
+        model,
+        train,
+        val,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        jit_compile=jit_compile,
+        verbose=verbose,
+        early_stopping_patience=early_stopping_patience,
+    )
+
+
+source_only_baseline = source_only  # the name DESIGN.md uses
+
+
+def train_on_target(
+    data,
+    *,
+    epochs=60,
+    batch_size=32,
+    learning_rate=1e-3,
+    jit_compile="auto",
+    verbose=0,
+    early_stopping_patience=20,
+    **build_kwargs,
+):
+    """Upper reference: the same network trained on labeled target examples.
+
+    Args and Returns: as `source_only`, with the target's train/val splits.
+    """
+    build_kwargs.setdefault("input_shape", data.info.input_shape)
+    build_kwargs.setdefault("num_classes", data.info.num_classes)
+    model = build(**build_kwargs)
+    train = _target_split(model, data.target, "train", labels=True)
+    val = _target_split(model, data.target, "val", labels=True)
+    if train is None:
+        raise ValueError("`data` target train split has no labels.")
+    return _train_labels_only(
+        model,
+        train,
+        val,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        jit_compile=jit_compile,
+        verbose=verbose,
+        early_stopping_patience=early_stopping_patience,
+    )
+
+
+# ------------------------------------------------------------------ tuning ---
+
+
+class HyperModel(RecipeHyperModel):
+    """Keras Tuner search space of the DANN recipe.
+
+    The objective is `val_target_accuracy`: label accuracy on a *labeled target
+    validation split*. That uses target labels, which unsupervised domain
+    adaptation does not have at training time; it is the usual way to compare
+    settings on a benchmark, and a small labeled target sample plays that role
+    in practice. `build` tunes the width, domain head and learning rate;
+    `fit` tunes the batch size and the schedule's `gamma`. Defaults equal the
+    recipe's.
+
+    Args:
+        input_shape: example shape, fixed for the search.
+        num_classes: number of classes, fixed for the search.
+
+    Example:
+
+    >>> tuner = keras_tuner.RandomSearch(
+    ...     dann.HyperModel(), objective=dann.HyperModel.objective, max_trials=3)
+    >>> tuner.search(dann.load_data("digits_m"), epochs=10)
+    """
+
+    objective = keras_tuner.Objective("val_target_accuracy", direction="max")
+    default_batch_size = 32
+
+    def __init__(self, *, input_shape=(8, 8, 3), num_classes=10, **kwargs):
+        super().__init__(**kwargs)
+        if len(tuple(input_shape)) != 3:
+            raise ValueError(
+                f"`input_shape` must be (height, width, channels), got {input_shape!r}."
+            )
+        training.check_positive_int(num_classes, "num_classes", minimum=2)
+        self.input_shape = tuple(input_shape)
+        self.num_classes = num_classes
+
+    def build(self, hp):
+        model = build(
+            input_shape=self.input_shape,
+            num_classes=self.num_classes,
+            width=hp.Choice("width", [16, 32, 64], default=32),
+            domain_units=hp.Choice("domain_units", [50, 100, 200], default=100),
+        )
+        learning_rate = hp.Float(
+            "learning_rate", 1e-3, 1e-1, sampling="log", default=1e-2
+        )
+        return compile(model, learning_rate=learning_rate)
+
+    def fit(self, hp, model, data, **kwargs):
+        if not isinstance(data, DomainData):
+            raise ValueError("`data` must be a DomainData from `dann.load_data`.")
+        batch_size = hp.Choice(
+            "batch_size", list(self.batch_sizes), default=self.default_batch_size
+        )
+        gamma = hp.Float("gamma", 1.0, 30.0, sampling="log", default=10.0)
+        kwargs.setdefault("target_validation", data.target.val)
+        return fit(model, data, batch_size=batch_size, gamma=gamma, **kwargs)

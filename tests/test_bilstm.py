@@ -1,0 +1,230 @@
+import keras
+import numpy as np
+import pytest
+
+from recipes import bilstm, data, training
+from tests import tfds_builders
+from tests.helpers import assert_fits_with_xla, assert_roundtrip, tiny
+
+
+@pytest.fixture(scope="module")
+def vowels():
+    return tiny(data.load("japanese_vowels"), n=48)
+
+
+def small(**kwargs):
+    kwargs.setdefault("input_shape", (None, 12))
+    kwargs.setdefault("num_classes", 9)
+    return bilstm.build(units=8, **kwargs)
+
+
+def test_builds_fits_evaluates_and_round_trips(vowels, tmp_path):
+    model = bilstm.compile(small(num_layers=2, pooling="mean"))
+    assert model.name == "bilstm" and model.output_shape == (None, 9)
+    history = bilstm.fit(model, vowels, epochs=2, verbose=0)
+    assert set(history.history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    metrics = bilstm.evaluate(model, vowels)
+    assert set(metrics) == {"accuracy", "loss"} and 0 <= metrics["accuracy"] <= 1
+    loaded = assert_roundtrip(model, vowels.test[0], tmp_path)
+    assert bilstm.evaluate(loaded, vowels) == pytest.approx(metrics, abs=1e-5)
+
+
+def test_trains_with_xla_on_the_generic_recurrent_loop(vowels):
+    model = small(cell="gru", output="sequence")
+    # One full batch, no validation: a single XLA compilation.
+    assert_fits_with_xla(bilstm, model, vowels.train, batch_size=48)
+    recurrent = list(bilstm._recurrent_layers(model))
+    assert len(recurrent) == 2 and all(layer.use_cudnn is False for layer in recurrent)
+
+
+def test_auto_never_turns_xla_on_even_with_a_gpu(monkeypatch):
+    monkeypatch.setattr(training, "has_gpu", lambda: True)
+    model = bilstm.compile(small())
+    assert model.jit_compile is False
+    assert all(layer.use_cudnn == "auto" for layer in bilstm._recurrent_layers(model))
+
+
+def test_gradient_clipping_is_on_by_default_and_settable():
+    assert bilstm.compile(small()).optimizer.clipnorm == 1.0
+    assert bilstm.compile(small(), clipnorm=5.0).optimizer.clipnorm == 5.0
+    assert bilstm.compile(small(), clipnorm=None).optimizer.clipnorm is None
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"cell": "lstm", "output": "sequence"},
+        {"cell": "gru", "output": "per_step", "merge_mode": "sum", "num_layers": 2},
+    ],
+)
+def test_padding_with_zero_steps_does_not_change_the_prediction(kwargs):
+    model = bilstm.build(input_shape=(None, 3), num_classes=4, units=6, **kwargs)
+    sequence = np.random.default_rng(0).normal(size=(1, 10, 3)).astype("float32")
+    padded = np.concatenate([sequence, np.zeros((1, 5, 3), "float32")], axis=1)
+    plain = model.predict(sequence, verbose=0)
+    with_padding = model.predict(padded, verbose=0)
+    if kwargs["output"] == "per_step":
+        with_padding = with_padding[:, :10]  # the padded steps' outputs are masked
+    np.testing.assert_allclose(with_padding, plain, atol=1e-6)
+    # Without the mask, the backward direction would read the zeros first.
+    unmasked = bilstm.build(
+        input_shape=(None, 3), num_classes=4, units=6, masking=False, **kwargs
+    )
+    unmasked.set_weights(model.get_weights())
+    assert not np.allclose(
+        unmasked.predict(padded, verbose=0)[
+            :, : 10 if with_padding.ndim == 3 else None
+        ],
+        plain,
+        atol=1e-4,
+    )
+
+
+def next_sign_task(n, steps, seed):
+    """Label at step t: whether input t + 1 is positive (0 at the last step)."""
+    x = np.random.default_rng(seed).normal(size=(n, steps, 1)).astype("float32")
+    y = np.zeros((n, steps), "int32")
+    y[:, :-1] = x[:, 1:, 0] > 0
+    return x, y
+
+
+def test_only_the_bidirectional_model_sees_the_future():
+    steps = 8
+    splits = {
+        "train": next_sign_task(384, steps, 0),
+        "test": next_sign_task(200, steps, 1),
+    }
+    accuracy = {}
+    for bidirectional in (True, False):
+        keras.utils.set_random_seed(0)
+        model = bilstm.build(
+            input_shape=(None, 1),
+            num_classes=2,
+            units=8,
+            bidirectional=bidirectional,
+            dropout_rate=0.0,
+            output="per_step",
+        )
+        bilstm.compile(model, learning_rate=1e-2)
+        bilstm.fit(model, splits, epochs=25, batch_size=32, verbose=0)
+        accuracy[bidirectional] = bilstm.evaluate(model, splits)["accuracy"]
+    # From the past alone, step t's label is a coin flip except at the last step.
+    past_only = (steps - 1) / steps * 0.5 + 1 / steps
+    assert accuracy[True] >= 0.95
+    assert accuracy[False] <= past_only + 0.06, (accuracy, past_only)
+
+
+def test_text_path_trains_end_to_end_and_keeps_its_vocabulary(tmp_path):
+    tfds_builders.prepare(tfds_builders.TinyReviews, tmp_path / "tfds")
+    bundle = data.load("tiny_reviews", data_dir=tmp_path / "tfds", download=False)
+    model = bilstm.build(
+        text=bundle.train, num_classes=2, units=8, embedding_dim=8, dropout_rate=0.0
+    )
+    vocabulary = model.get_layer("vectorizer").get_vocabulary()
+    assert vocabulary[:2] == ["", "[UNK]"] and "superb" in vocabulary
+    bilstm.compile(model, learning_rate=1e-2)
+    with pytest.raises(ValueError, match="jit_compile"):
+        bilstm.compile(model, jit_compile=True)
+    bilstm.fit(model, bundle, epochs=20, batch_size=16, verbose=0)
+    metrics = bilstm.evaluate(model, bundle)
+    assert metrics["accuracy"] >= 0.9, metrics
+    reviews = np.array(
+        ["the film was superb", "a dull plot", "unseen words only"], dtype=object
+    )
+    loaded = assert_roundtrip(model, reviews, tmp_path)
+    assert loaded.get_layer("vectorizer").get_vocabulary() == vocabulary
+
+
+def test_digits_are_read_as_eight_steps_of_eight_features():
+    digits = tiny(data.load("digits"), n=32)
+    model = bilstm.compile(small(input_shape=(8, 8, 1), num_classes=10))
+    assert model.input_shape == (None, 8, 8)
+    bilstm.fit(model, digits, epochs=1, verbose=0)
+    assert 0 <= bilstm.evaluate(model, digits)["accuracy"] <= 1
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"units": 0}, "units"),
+        ({"num_layers": 0}, "num_layers"),
+        ({"num_classes": 1}, "num_classes"),
+        ({"cell": "rnn"}, "cell"),
+        ({"merge_mode": None}, "merge_mode"),
+        ({"output": "many"}, "output"),
+        ({"pooling": "attention"}, "pooling"),
+        ({"dropout_rate": 1.0}, "dropout_rate"),
+        ({"input_shape": (12,)}, "input_shape"),
+        ({"input_shape": (4, 5, 6, 7)}, "input_shape"),
+        ({"vocabulary": []}, "vocabulary"),
+        ({"text": ["", "  "]}, "empty vocabulary"),
+        ({"text": np.zeros((2, 3))}, "text"),
+        ({"vocabulary": ["a"], "output": "per_step"}, "sequence_length"),
+    ],
+)
+def test_bad_build_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        bilstm.build(**kwargs)
+
+
+def test_bad_data_is_refused_before_training(vowels):
+    model = bilstm.compile(small())
+    weights = [w.copy() for w in model.get_weights()]
+    x, y = vowels.train
+    bad = {
+        "rank": ((x[:, :, 0], y), "rank 3"),
+        "features": ((x[..., :5], y), "shape"),
+        "nan": ((np.where(x == x[0, 0, 0], np.nan, x), y), "NaN"),
+        "labels": ((x, np.full_like(y, 9)), r"labels must lie in \[0, 8\]"),
+        "per step labels": (
+            (x, np.zeros(x.shape[:2], "int32")),
+            "one label per sequence",
+        ),
+        "empty": ((x[:0], y[:0]), "empty"),
+    }
+    for split, match in bad.values():
+        with pytest.raises(ValueError, match=match):
+            bilstm.fit(model, split, epochs=1, verbose=0)
+    for before, after in zip(weights, model.get_weights()):
+        np.testing.assert_array_equal(before, after)
+    per_step = bilstm.compile(small(output="per_step"))
+    with pytest.raises(ValueError, match="one label per time step"):
+        bilstm.fit(per_step, (x, y), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="clipnorm"):
+        bilstm.compile(small(), clipnorm=0)
+    with pytest.raises(ValueError, match="epochs"):
+        bilstm.fit(model, vowels, epochs=0)
+
+
+def test_hypermodel_defaults_equal_recipe_defaults():
+    import keras_tuner
+
+    hypermodel = bilstm.HyperModel(input_shape=(None, 12), num_classes=9)
+    hp = keras_tuner.HyperParameters()
+    model = hypermodel.build(hp)
+    assert model.count_params() == bilstm.build().count_params()
+    assert hp.values == {
+        "cell": "lstm",
+        "units": 64,
+        "num_layers": 1,
+        "merge_mode": "concat",
+        "dropout_rate": 0.3,
+        "learning_rate": 3e-3,
+    }
+    assert model.optimizer.clipnorm == 1.0
+    assert float(model.optimizer.learning_rate) == pytest.approx(3e-3)
+    assert hypermodel.default_batch_size == 32
+    with pytest.raises(ValueError, match="num_classes"):
+        bilstm.HyperModel(num_classes=1)
+    with pytest.raises(ValueError, match="input_shape"):
+        bilstm.HyperModel(input_shape=(12,))
+    with pytest.raises(ValueError, match="vocabulary"):
+        bilstm.HyperModel(vocabulary=[])
+
+
+@pytest.mark.slow
+def test_default_bilstm_quality_on_japanese_vowels():
+    bundle = data.load("japanese_vowels")
+    model = bilstm.compile(bilstm.build())
+    bilstm.fit(model, bundle, verbose=0)
+    assert bilstm.evaluate(model, bundle)["accuracy"] >= 0.985

@@ -1,0 +1,266 @@
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from recipes import dann, layers
+from recipes.data import Bundle
+from tests.helpers import assert_fits_with_xla, assert_roundtrip, tiny
+
+
+@pytest.fixture(scope="module")
+def domains():
+    full = dann.load_data("digits_m")
+    return dann.DomainData(
+        source=tiny(full.source, n=32), target=tiny(full.target, n=32), info=full.info
+    )
+
+
+def small(**kwargs):
+    return dann.build(width=4, domain_units=8, **kwargs)
+
+
+# ---------------------------------------------------------- GradientReversal ---
+
+
+def test_gradient_reversal_is_identity_forward_and_config_round_trips():
+    layer = layers.GradientReversal(lambda_=0.7)
+    x = np.random.default_rng(0).normal(size=(4, 5)).astype("float32")
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(x)), x)
+    assert layer(keras.Input((3, 2))).shape == (None, 3, 2)
+    config = layer.get_config()
+    assert config["lambda_"] == 0.7
+    restored = keras.saving.deserialize_keras_object(
+        keras.saving.serialize_keras_object(layer)
+    )
+    assert type(restored) is layers.GradientReversal
+    assert restored.get_config() == config
+    assert not layer.lambda_.trainable and not layer.trainable_weights
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_gradient_is_minus_lambda_times_incoming_for_changing_lambda(jit_compile):
+    layer = layers.GradientReversal(lambda_=0.0)
+    rng = np.random.default_rng(1)
+    x = tf.constant(rng.normal(size=(3, 4)).astype("float32"))
+    w = tf.constant(rng.normal(size=(3, 4)).astype("float32"))
+
+    @tf.function(jit_compile=jit_compile)
+    def gradient(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            total = tf.reduce_sum(w * layer(x))
+        return tape.gradient(total, x)
+
+    for value in (0.0, 0.25, 1.0, 3.5):
+        layer.lambda_.assign(value)  # changed between steps, same trace
+        np.testing.assert_array_equal(
+            gradient(x).numpy(), np.float32(-value) * w.numpy()
+        )
+    assert gradient.experimental_get_tracing_count() == 1
+
+
+@pytest.mark.parametrize("value", [-0.1, float("nan"), float("inf"), True, "1"])
+def test_gradient_reversal_refuses_bad_lambda(value):
+    with pytest.raises(ValueError, match="lambda_"):
+        layers.GradientReversal(lambda_=value)
+
+
+# ----------------------------------------------------------------- schedule ---
+
+
+def test_lambda_schedule_values():
+    assert dann.lambda_schedule(0.0) == 0.0
+    assert dann.lambda_schedule(0.5) == pytest.approx(2 / (1 + math.exp(-5)) - 1)
+    assert dann.lambda_schedule(0.5) == pytest.approx(0.986614, abs=1e-6)
+    assert dann.lambda_schedule(1.0) == pytest.approx(0.9999092, abs=1e-7)
+    assert dann.learning_rate_schedule(1.0, 0.01) == pytest.approx(0.01 / 11**0.75)
+
+
+def test_fit_schedules_lambda_every_batch_and_anneals_learning_rate(domains):
+    model = dann.compile(small(), learning_rate=0.01)
+    schedule = dann.LambdaSchedule(gamma=10.0, anneal_learning_rate=True)
+    history = dann.fit(
+        model, domains, epochs=2, batch_size=8, verbose=0, callbacks=[schedule]
+    )
+    steps = len(domains.source.train[0]) // 8  # 4 batches per epoch
+    progress = np.arange(2 * steps) / (2 * steps)
+    expected = [dann.lambda_schedule(p, 10.0) for p in progress]
+    np.testing.assert_allclose(schedule.values, expected, rtol=1e-6)
+    reversal = model.get_layer("gradient_reversal")
+    assert float(reversal.lambda_.numpy()) == pytest.approx(expected[-1], rel=1e-6)
+    last_rate = dann.learning_rate_schedule(progress[-1], 0.01)
+    assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(last_rate)
+    assert {"label_accuracy", "domain_accuracy", "val_domain_accuracy"} <= set(
+        history.history
+    )
+
+
+# ------------------------------------------------------------------- recipe ---
+
+
+def test_load_data_gives_source_three_channels():
+    data = dann.load_data("digits_m")
+    assert data.info.input_shape == (8, 8, 3) and data.info.num_classes == 10
+    x_source, x_target = data.source.train[0], data.target.train[0]
+    assert x_source.shape[1:] == x_target.shape[1:] == (8, 8, 3)
+    np.testing.assert_array_equal(x_source[..., 0], x_source[..., 2])
+
+
+def test_build_fit_evaluate_round_trip(domains, tmp_path):
+    model = dann.compile(small())
+    assert model.name == "dann" and set(model.output) == {"label", "domain"}
+    history = dann.fit(
+        model,
+        domains,
+        epochs=2,
+        batch_size=8,
+        verbose=0,
+        target_validation=domains.target.val,
+    )
+    assert len(history.history["val_target_accuracy"]) == 2
+    metrics = dann.evaluate(model, domains)
+    assert set(metrics) == {
+        "source_accuracy",
+        "target_accuracy",
+        "domain_accuracy",
+        "proxy_a_distance",
+    }
+    assert all(isinstance(v, float) for v in metrics.values())
+    assert -2 <= metrics["proxy_a_distance"] <= 2
+    reversal = model.get_layer("gradient_reversal")
+    reversal.lambda_.assign(0.625)
+    loaded = assert_roundtrip(model, domains.target.test[0], tmp_path)
+    assert float(loaded.get_layer("gradient_reversal").lambda_.numpy()) == 0.625
+    # Separate source and target arguments give the same numbers.
+    assert dann.evaluate(loaded, domains.source, domains.target) == pytest.approx(
+        metrics, abs=1e-5
+    )
+
+
+def test_label_loss_ignores_target_rows(domains):
+    model = dann.compile(small())
+    dataset, steps = dann._paired_dataset(
+        domains.source.train, domains.target.train[0], 8, seed=0
+    )
+    x, y, weights = next(iter(dataset))
+    assert steps == 4 and x.shape == (16, 8, 8, 3)
+    np.testing.assert_array_equal(y["domain"][:, 0], [0] * 8 + [1] * 8)
+    outputs = model(x)
+    per_row = keras.losses.sparse_categorical_crossentropy(y["label"], outputs["label"])
+    loss = model.compute_loss(x, y, outputs, weights)
+    domain = keras.losses.binary_crossentropy(y["domain"], outputs["domain"])
+    expected = np.mean(per_row[:8]) + np.mean(domain)  # label loss: source rows only
+    assert float(loss) == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_trains_with_xla(domains):
+    assert_fits_with_xla(dann, small(), domains, batch_size=8)
+
+
+def test_given_feature_extractor_and_baselines(domains):
+    inputs = keras.Input((8, 8, 3))
+    features = keras.layers.Dense(6, activation="relu")(keras.layers.Flatten()(inputs))
+    extractor = keras.Model(inputs, features)
+    model = dann.build(feature_extractor=extractor, domain_units=4)
+    assert model.get_layer("gradient_reversal").input.shape == (None, 6)
+    for baseline in (dann.source_only, dann.train_on_target):
+        trained = baseline(domains, epochs=1, batch_size=16, width=4, domain_units=4)
+        assert set(dann.evaluate(trained, domains)) >= {"target_accuracy"}
+
+
+def test_bad_inputs_are_refused_before_training(domains):
+    model = dann.compile(small())
+    weights = [w.copy() for w in model.get_weights()]
+    x_s, y_s = domains.source.train
+    x_t = domains.target.train[0]
+    with pytest.raises(ValueError, match="target train x.*shape"):
+        dann.fit(model, (x_s, y_s), x_t[..., :1], epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="source train x.*shape"):
+        dann.fit(model, (x_s[..., :1], y_s), x_t, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="target train x.*empty"):
+        dann.fit(model, (x_s, y_s), x_t[:0], epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="gamma"):
+        dann.fit(model, domains, gamma=-1.0, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="source train y"):
+        dann.fit(model, (x_s, y_s + 10), x_t, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="`target` is required"):
+        dann.fit(model, (x_s, y_s), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="epochs"):
+        dann.fit(model, domains, epochs=0, verbose=0)
+    for before, after in zip(weights, model.get_weights()):
+        np.testing.assert_array_equal(before, after)
+    with pytest.raises(ValueError, match="num_classes"):
+        dann.build(num_classes=1)
+    with pytest.raises(ValueError, match="feature_extractor"):
+        dann.build(input_shape=(8, 8, 1), feature_extractor=small())
+    with pytest.raises(ValueError, match="domain_weight"):
+        dann.compile(small(), domain_weight=0)
+
+
+def test_hypermodel_defaults_and_objective():
+    import keras_tuner
+
+    hypermodel = dann.HyperModel()
+    hp = keras_tuner.HyperParameters()
+    model = hypermodel.build(hp)
+    assert model.count_params() == dann.build().count_params()
+    assert hp.values == {"width": 32, "domain_units": 100, "learning_rate": 1e-2}
+    assert dann.HyperModel.objective.name == "val_target_accuracy"
+    with pytest.raises(ValueError, match="num_classes"):
+        dann.HyperModel(num_classes=1)
+    with pytest.raises(ValueError, match="DomainData"):
+        hypermodel.fit(hp, model, Bundle(None, None, None, None))
+
+
+def test_two_moons_dann_beats_source_only():
+    """Ganin et al.'s toy: target = source moons rotated by 35 degrees."""
+    from sklearn.datasets import make_moons
+
+    x_s, y_s = make_moons(300, noise=0.1, random_state=0)
+    x_t, y_t = make_moons(300, noise=0.1, random_state=1)
+    angle = np.deg2rad(35)
+    rotation = np.array(
+        [[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]
+    )
+    x_t = (x_t - x_t.mean(0)) @ rotation.T + x_t.mean(0)
+    x_s, x_t = x_s.astype("float32"), x_t.astype("float32")
+
+    def network(seed):
+        inputs = keras.Input((2,))
+        hidden = keras.layers.Dense(
+            15,
+            activation="relu",
+            kernel_initializer=keras.initializers.GlorotUniform(seed),
+        )(inputs)
+        return dann.build(
+            input_shape=(2,),
+            num_classes=2,
+            feature_extractor=keras.Model(inputs, hidden),
+            domain_units=15,
+        )
+
+    source, target = (x_s, y_s), (x_t, y_t)
+    baseline = network(0)
+    baseline_classifier = keras.Model(
+        baseline.inputs, baseline.get_layer("label").output
+    )
+    baseline_classifier.compile(
+        keras.optimizers.Adam(0.01), "sparse_categorical_crossentropy"
+    )
+    baseline_classifier.fit(x_s, y_s, epochs=40, batch_size=50, verbose=0)
+    adapted = dann.compile(network(0), learning_rate=0.01, optimizer="adam")
+    dann.fit(
+        adapted,
+        source,
+        target,
+        epochs=40,
+        batch_size=50,
+        anneal_learning_rate=False,
+        verbose=0,
+    )
+    base = dann.evaluate(baseline, source, target)["target_accuracy"]
+    ours = dann.evaluate(adapted, source, target)["target_accuracy"]
+    assert ours > base, (ours, base)
