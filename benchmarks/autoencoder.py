@@ -10,6 +10,8 @@
   is more accurate on mSDA features (learned on unlabeled `digits` +
   `digits_m`) than on raw pixels. Common space: `digits_m` converted to grey
   (the mean of its three channels), so both domains are 64 grey pixels.
+  Features are standardised with statistics of the unlabeled images; raw
+  pixels are shown both plain and standardised.
 - speed: `autoencoder.fit` on the default dense autoencoder against the same
   network in plain Keras (`model.fit`), and the recipe with `jit_compile`
   "auto"/True/False.
@@ -22,18 +24,18 @@ import statistics
 import keras
 import numpy as np
 
-from benchmarks.common import compare, markdown_table
+from benchmarks.common import markdown_table, speed_table
 from recipes import autoencoder, data
 from recipes.data import embedded
 
 SEEDS = (0, 1, 2)
 LABEL_FRACTION = 0.1
-LAYER_SIZES = (128, 64)
-ACTIVATION = "sigmoid"
+LAYER_SIZES = (256, 128)
+ACTIVATION = "relu"
 PRETRAIN = dict(
     noise="masking",
     noise_level=0.3,
-    epochs_per_layer=20,
+    epochs_per_layer=30,
     batch_size=64,
     activation=ACTIVATION,
     loss="binary_crossentropy",
@@ -91,7 +93,7 @@ def semi_supervised_accuracy(bundle, fraction, seed, pretrained):
     return 100 * autoencoder.evaluate(classifier, bundle)["accuracy"]
 
 
-def msda_domain_adaptation(num_layers=3, noise_level=0.5):
+def msda_domain_adaptation(num_layers=1, noise_level=0.5):
     """Accuracy (%) on the `digits_m` test split of logistic regressions
     trained on `digits` labels: raw grey pixels vs mSDA features."""
     from sklearn.linear_model import LogisticRegression
@@ -109,12 +111,26 @@ def msda_domain_adaptation(num_layers=3, noise_level=0.5):
         num_layers=num_layers, noise_level=noise_level
     ).fit(np.concatenate([x_source, x_target_train]))
     results = {}
-    for name, transform in (("raw pixels", lambda x: x), ("mSDA", msda.transform)):
+    for name, transform, standardise in (
+        ("raw pixels", lambda x: x, False),
+        ("raw pixels, standardised", lambda x: x, True),
+        ("mSDA, standardised", msda.transform, True),
+    ):
+        # Feature standardisation statistics come from the unlabeled training
+        # images of both domains, like mSDA itself.
+        unlabeled = transform(np.concatenate([x_source, x_target_train]))
+        mean, std = unlabeled.mean(axis=0), unlabeled.std(axis=0) + 1e-6
+        if not standardise:
+            mean, std = 0.0, 1.0
+
+        def features(x, transform=transform, mean=mean, std=std):
+            return (transform(x) - mean) / std
+
         regression = LogisticRegression(max_iter=2000, C=1.0)
-        regression.fit(transform(x_source), y_source)
-        results[name] = 100 * regression.score(transform(x_target_test), y_target_test)
+        regression.fit(features(x_source), y_source)
+        results[name] = 100 * regression.score(features(x_target_test), y_target_test)
         results[name + " (source test)"] = 100 * regression.score(
-            transform(grey(source.test[0])), source.test[1]
+            features(grey(source.test[0])), source.test[1]
         )
     return results
 
@@ -133,34 +149,41 @@ def quality():
     gain = statistics.mean(gains)
     verdict = "met" if gain >= 2.0 else "NOT met"
     msda = msda_domain_adaptation()
-    msda_verdict = "met" if msda["mSDA"] > msda["raw pixels"] else "NOT met"
+    best_raw = max(msda["raw pixels"], msda["raw pixels, standardised"])
+    msda_verdict = "met" if msda["mSDA, standardised"] > best_raw else "NOT met"
     return (
         "## Autoencoder: stacked denoising pretraining on digits (quality)\n\n"
         f"{int(100 * LABEL_FRACTION)}% of the training labels "
         f"(stratified, {len(labeled_subset(bundle, LABEL_FRACTION, 0)[0])} images); "
         f"all {len(bundle.train[0])} training images unlabeled for `pretrain` "
-        f"(layers {list(LAYER_SIZES)}, ReLU, {PRETRAIN}); then `fine_tune` of the "
+        f"(layers {list(LAYER_SIZES)}, {PRETRAIN}); then `fine_tune` of the "
         f"whole network with a softmax head ({FINE_TUNE}; all labels: {FULL_FINE_TUNE}; "
-        "no early stopping, so no "
-        "validation labels are used). Baseline: the same network from a random "
+        "no early stopping; network and protocol chosen by the pretrained arm's "
+        "accuracy on the validation split, mean of 3 seeds). Baseline: the same network from a random "
         "(Glorot) initialisation, same fine-tuning. Test accuracy (%) on the fixed "
         "360-image test split.\n\n"
         + markdown_table(["seed", "random init", "pretrained", "gain (points)"], rows)
         + f"\n\nTarget: mean gain >= 2 points ({verdict}; measured {gain:.2f}).\n\n"
         "## Autoencoder: mSDA for domain adaptation digits -> digits_m (quality)\n\n"
         "Logistic regression (scikit-learn, C=1) trained on the `digits` training "
-        "labels; mSDA (3 layers, masking p=0.5, tanh, features = input and all layers "
-        "concatenated) fit in closed form on the unlabeled training images of both "
+        "labels; mSDA (1 layer, masking p=0.5, tanh, features = input and the layer's "
+        "code concatenated, each feature standardised with the mean/std of the "
+        "unlabeled images of both domains; settings chosen on the `digits_m` "
+        "validation split) fit in closed form on the unlabeled training images of both "
         "domains. Common space: `digits_m` converted to grey (mean of its channels). "
         "Accuracy (%) on the `digits_m` test split (and the `digits` test split).\n\n"
         + markdown_table(
             ["features", "digits_m test", "digits test"],
             [
                 [name, msda[name], msda[name + " (source test)"]]
-                for name in ("raw pixels", "mSDA")
+                for name in (
+                    "raw pixels",
+                    "raw pixels, standardised",
+                    "mSDA, standardised",
+                )
             ],
         )
-        + f"\n\nTarget: mSDA above raw pixels on digits_m ({msda_verdict})."
+        + f"\n\nTarget: mSDA above raw pixels (either way) on digits_m ({msda_verdict})."
     )
 
 
@@ -202,25 +225,21 @@ def speed():
             x, x, epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=0
         )
 
-    auto = autoencoder.compile(autoencoder.build()).jit_compile
-    results = compare(
-        {
-            "hand-written Keras": hand_written,
-            f'recipe, jit_compile="auto" ({auto})': recipe("auto"),
-            "recipe, jit_compile=True": recipe(True),
-            "recipe, jit_compile=False": recipe(False),
-        },
+    table = speed_table(
+        hand_written,
+        recipe,
         samples_per_epoch=len(x),
+        auto=autoencoder.compile(autoencoder.build()).jit_compile,
+        baseline="hand-written Keras",
+        unit="samples/s",
         repeats=3,
         epochs=5,
     )
-    base = results["hand-written Keras"]
-    rows = [[name, value, value / base] for name, value in results.items()]
     return (
         "## Autoencoder training speed\n\n"
         f"Default dense autoencoder (64-48-16-48-64) on the digits training split "
         f"({len(x)} images), batch {batch_size}, mse loss, no extra metrics in either. "
         "Median over epochs 2-5 of 3 interleaved repeats.\n\n"
-        + markdown_table(["variant", "samples/s", "ratio to hand-written"], rows)
+        + table
         + '\n\nTarget: recipe with `"auto"` >= 1.0x hand-written.'
     )

@@ -14,7 +14,7 @@ import statistics
 
 import keras
 
-from benchmarks.common import compare, markdown_table
+from benchmarks.common import markdown_table, speed_table
 from recipes import bilstm, data
 
 SEEDS = (0, 1, 2)
@@ -88,26 +88,22 @@ def speed():
             x, y, epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=0
         )
 
-    auto = bilstm.compile(bilstm.build()).jit_compile
-    results = compare(
-        {
-            "hand-written Keras": plain,
-            f'recipe, jit_compile="auto" ({auto})': recipe("auto"),
-            "recipe, jit_compile=True": recipe(True),
-            "recipe, jit_compile=False": recipe(False),
-        },
+    table = speed_table(
+        plain,
+        recipe,
         samples_per_epoch=len(x),
+        auto=bilstm.compile(bilstm.build()).jit_compile,
+        baseline="hand-written Keras",
+        unit="samples/s",
         repeats=3,
         epochs=5,
     )
-    base = results["hand-written Keras"]
-    rows = [[name, value, value / base] for name, value in results.items()]
     return (
         "## Bidirectional LSTM training speed\n\n"
         f"Default model on the japanese_vowels training split ({len(x)} sequences "
         f"zero-padded to {x.shape[1]} steps), batch {batch_size}; median over epochs "
         "2-5 of 3 interleaved repeats. The recipe cuts the steps that are padding in "
         "every sequence before training (exact under the mask).\n\n"
-        + markdown_table(["variant", "samples/s", "ratio to hand-written"], rows)
+        + table
         + '\n\nTarget: recipe with `"auto"` >= 1.0x hand-written.'
     )

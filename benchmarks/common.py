@@ -61,6 +61,47 @@ def compare(candidates, samples_per_epoch, *, repeats=3, epochs=4):
     return {name: statistics.median(values) for name, values in measured.items()}
 
 
+def speed_table(
+    hand_written,
+    recipe,
+    *,
+    samples_per_epoch,
+    auto,
+    baseline="hand-written Keras",
+    unit="samples/s",
+    repeats=3,
+    epochs=5,
+):
+    """Recipe against its hand-written counterpart, with XLA on and off.
+
+    Args:
+        hand_written: `fit(epochs, callbacks)` of the hand-written model.
+        recipe: `recipe(jit_compile) -> fit(epochs, callbacks)` for the recipe.
+        samples_per_epoch: training examples in one epoch.
+        auto: what `jit_compile="auto"` resolves to here (shown in the table).
+        baseline: the hand-written row's name.
+        unit: the throughput column's heading.
+        repeats, epochs: see `compare`.
+
+    Returns:
+        A Markdown table of throughputs and ratios to the hand-written model.
+    """
+    results = compare(
+        {
+            baseline: hand_written,
+            f'recipe, jit_compile="auto" ({auto})': recipe("auto"),
+            "recipe, jit_compile=True": recipe(True),
+            "recipe, jit_compile=False": recipe(False),
+        },
+        samples_per_epoch=samples_per_epoch,
+        repeats=repeats,
+        epochs=epochs,
+    )
+    base = results[baseline]
+    rows = [[name, value, value / base] for name, value in results.items()]
+    return markdown_table(["variant", unit, "ratio to hand-written"], rows)
+
+
 def markdown_table(headers, rows):
     """A Markdown table; floats are shown with 4 significant digits."""
 
@@ -96,6 +137,7 @@ def update_results(section, body, command):
     handle, temporary = tempfile.mkstemp(dir=os.path.dirname(RESULTS), suffix=".md")
     with os.fdopen(handle, "w") as file:
         file.write(text)
+    os.chmod(temporary, 0o644)
     os.replace(temporary, RESULTS)
     print(block)
 

@@ -13,7 +13,7 @@ import statistics
 
 import keras
 
-from benchmarks.common import compare, markdown_table
+from benchmarks.common import markdown_table, speed_table
 from recipes import convnet, data
 
 SEEDS = (0, 1, 2)
@@ -118,24 +118,16 @@ def speed():
             x, y, epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=0
         )
 
-    auto = convnet.compile(convnet.build()).jit_compile
-    results = compare(
-        {
-            "hand-written Keras": hand_written,
-            f'recipe, jit_compile="auto" ({auto})': recipe("auto"),
-            "recipe, jit_compile=True": recipe(True),
-            "recipe, jit_compile=False": recipe(False),
-        },
+    table = speed_table(
+        hand_written,
+        recipe,
         samples_per_epoch=len(x),
-        repeats=3,
-        epochs=5,
+        auto=convnet.compile(convnet.build()).jit_compile,
     )
-    base = results["hand-written Keras"]
-    rows = [[name, value, value / base] for name, value in results.items()]
     return (
         "## ConvNet training speed\n\n"
         f"Default ResNet on the digits training split ({len(x)} images), batch {batch_size}; "
         "median over epochs 2-5 of 3 interleaved repeats.\n\n"
-        + markdown_table(["variant", "samples/s", "ratio to hand-written"], rows)
+        + table
         + '\n\nTarget: recipe with `"auto"` >= 0.95x hand-written.'
     )

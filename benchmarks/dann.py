@@ -58,7 +58,7 @@ def quality():
     verdict = "met" if closed >= 0.55 else "NOT met"
     return (
         "## DANN digits -> digits_m (quality)\n\n"
-        "Default `dann.build()` (LeNet-style ConvNet features, width 32), "
+        "Default `dann.build()` (LeNet-style ConvNet features, width 32, no batch norm), "
         f"`dann.fit` for {EPOCHS} epochs (SGD momentum 0.9, lr 0.01 annealed, "
         "gamma 10); baselines: the same network trained on source labels only, "
         f"and on target labels ({BASELINE_EPOCHS} epochs at most, Adam, early "

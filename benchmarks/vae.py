@@ -19,7 +19,7 @@ import keras
 import numpy as np
 from scipy.special import logsumexp
 
-from benchmarks.common import compare, markdown_table
+from benchmarks.common import markdown_table, speed_table
 from recipes import data, vae
 
 K_SAMPLES = 1000
@@ -236,25 +236,21 @@ def speed():
             x, epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=0
         )
 
-    auto = vae.compile(vae.build()).jit_compile
-    results = compare(
-        {
-            "hand-written Keras (GradientTape train_step)": hand_written,
-            f'recipe, jit_compile="auto" ({auto})': recipe("auto"),
-            "recipe, jit_compile=True": recipe(True),
-            "recipe, jit_compile=False": recipe(False),
-        },
+    table = speed_table(
+        hand_written,
+        recipe,
         samples_per_epoch=len(x),
+        auto=vae.compile(vae.build()).jit_compile,
+        baseline="hand-written Keras (GradientTape train_step)",
+        unit="samples/s",
         repeats=3,
         epochs=5,
     )
-    base = results["hand-written Keras (GradientTape train_step)"]
-    rows = [[name, value, value / base] for name, value in results.items()]
     return (
         "## VAE training speed\n\n"
         f"Default conv VAE (latent 8, width 16) on the binarised digits training split "
         f"({len(x)} images), batch {batch_size}; median over epochs 2-5 of 3 "
         "interleaved repeats.\n\n"
-        + markdown_table(["variant", "samples/s", "ratio to hand-written"], rows)
+        + table
         + '\n\nTarget: recipe with `"auto"` >= 1.0x hand-written.'
     )

@@ -2,6 +2,8 @@
 
 Each recipe is a module with the same shape: `build`, `compile`, `fit`,
 `evaluate`, a Keras Tuner `HyperModel` and its embedded default `DATASET`.
+Importing the package imports every recipe, so their custom objects are
+registered before any `keras.saving.load_model`.
 
 >>> import recipes
 >>> recipes.available()
@@ -45,19 +47,18 @@ def get(name):
     return importlib.import_module(_RECIPES[name])
 
 
-def __getattr__(name):
-    # `recipes.convnet` etc. import lazily, so `import recipes` stays cheap.
-    if name in _RECIPES or name in (
-        "data",
-        "training",
-        "tuning",
-        "layers",
-        "losses",
-        "metrics",
-        "plots",
-    ):
-        return importlib.import_module(f"recipes.{name}")
-    raise AttributeError(f"module 'recipes' has no attribute {name!r}")
+def register_all():
+    """Imports every recipe, registering its custom layers, losses and models.
+
+    `keras.saving.load_model` finds a custom class only once the module that
+    registers it has been imported; `import recipes` calls this, so
+    `import recipes; keras.saving.load_model("vae.keras")` works in safe mode
+    without `custom_objects`.
+    """
+    for module in _RECIPES.values():
+        importlib.import_module(module)
 
 
-__all__ = ["available", "get", *_RECIPES]
+register_all()
+
+__all__ = ["available", "get", "register_all", *_RECIPES]

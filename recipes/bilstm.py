@@ -424,8 +424,9 @@ def evaluate(model, data, *, batch_size=256):
 class HyperModel(RecipeHyperModel):
     """Keras Tuner search space of the bidirectional RNN recipe.
 
-    Tunes the cell, units, depth, merge mode, dropout rate and learning rate in
-    `build`, and the batch size in `fit`; every default equals the recipe's.
+    Tunes the cell, units, depth, merge mode, dropout rate, pooling, input
+    noise and learning rate in `build`, and the batch size in `fit`; every
+    default equals the recipe's.
 
     Args:
         input_shape: sequence shape, fixed for the search.
@@ -478,6 +479,8 @@ class HyperModel(RecipeHyperModel):
             num_layers=hp.Int("num_layers", 1, 3, default=1),
             merge_mode=hp.Choice("merge_mode", list(MERGE_MODES), default="concat"),
             dropout_rate=hp.Float("dropout_rate", 0.0, 0.5, step=0.1, default=0.3),
+            pooling=hp.Choice("pooling", list(POOLINGS), default="last"),
+            noise_stddev=hp.Choice("noise_stddev", [0.0, 0.05, 0.1], default=0.0),
         )
         learning_rate = hp.Float(
             "learning_rate", 1e-4, 1e-2, sampling="log", default=3e-3

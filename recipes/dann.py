@@ -176,19 +176,19 @@ def _paired_dataset(source, target_x, batch_size, *, seed, shuffle=True):
     sources = sources.batch(batch, drop_remainder=True)
     targets = targets.repeat().batch(batch, drop_remainder=True)
 
+    # The domain labels and the weights are the same for every batch: build
+    # them once instead of in every call of `pair`.
+    zeros, ones = np.zeros(batch, "float32"), np.ones(batch, "float32")
+    domain = tf.constant(np.concatenate([zeros, ones])[:, None])  # (2b, 1)
+    label_weight = tf.constant(np.concatenate([2.0 * ones, zeros]))  # (2b,)
+    domain_weight = tf.constant(np.ones(2 * batch, "float32"))  # (2b,)
+    no_label = tf.constant(np.zeros(batch, np.asarray(y_source).dtype))  # (b,)
+
     def pair(source_batch, x_target):
         x_s, y_s = source_batch  # (b, H, W, C), (b,)
         x = tf.concat([x_s, x_target], axis=0)  # (2b, H, W, C)
-        zeros, ones = tf.zeros([batch]), tf.ones([batch])
-        y = {
-            "label": tf.concat([y_s, tf.zeros([batch], y_s.dtype)], axis=0),
-            "domain": tf.concat([zeros, ones], axis=0)[:, None],  # (2b, 1)
-        }
-        weights = {
-            "label": tf.concat([2.0 * ones, zeros], axis=0),  # (2b,)
-            "domain": tf.concat([ones, ones], axis=0),
-        }
-        return x, y, weights
+        y = {"label": tf.concat([y_s, no_label], axis=0), "domain": domain}
+        return x, y, {"label": label_weight, "domain": domain_weight}
 
     dataset = tf.data.Dataset.zip((sources, targets)).map(pair)
     return dataset.prefetch(tf.data.AUTOTUNE), len(x_source) // batch
@@ -206,7 +206,7 @@ def build(
     width=32,
     depth=2,
     dropout_rate=0.0,
-    batch_norm=True,
+    batch_norm=False,
     augment=False,
     domain_units=100,
     lambda_=0.0,
@@ -224,6 +224,10 @@ def build(
             `convnet.build`).
         arch, width, depth, dropout_rate, batch_norm, augment, seed: see
             `convnet.build`.
+            `batch_norm` is off by default: with batch statistics shared by
+            both domains, DANN did worse than source-only on `digits_m`
+            (labeled target validation split, seed 0: 43% with it, 53%
+            without, source-only 49-50% either way).
         domain_units: hidden units of the domain head.
         lambda_: initial `lambda` of the `GradientReversal` layer (`fit`'s
             schedule overwrites it every batch).
@@ -417,14 +421,16 @@ class LambdaSchedule(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
+        # Per-epoch constants, so each batch does only the two assignments.
+        self._steps = self.steps_per_epoch or self.params.get("steps") or 1
+        self._total = (self.params.get("epochs") or 1) * self._steps
+        self._lambdas = [layer.lambda_ for layer in self.layers]
 
     def on_train_batch_begin(self, batch, logs=None):
-        steps = self.steps_per_epoch or self.params.get("steps") or 1
-        epochs = self.params.get("epochs") or 1
-        p = min(1.0, (self.epoch * steps + batch) / (epochs * steps))
+        p = min(1.0, (self.epoch * self._steps + batch) / self._total)
         value = lambda_schedule(p, self.gamma)
-        for layer in self.layers:
-            layer.lambda_.assign(value)
+        for variable in self._lambdas:
+            variable.assign(value)
         self.values.append(value)
         if self.anneal_learning_rate:
             self.model.optimizer.learning_rate.assign(
@@ -445,9 +451,18 @@ class TargetAccuracy(keras.callbacks.Callback):
         super().__init__()
         self.x, self.y = x, y
 
+    def on_train_begin(self, logs=None):
+        # One probe for the whole fit, so its predict function is traced once
+        # (a new probe each epoch would retrace every epoch).
+        self.probe = keras.Model(
+            self.model.inputs, self.model.get_layer("label").output
+        )
+
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["val_target_accuracy"] = _accuracy(self.model, self.x, self.y)
+            probabilities = self.probe.predict(self.x, batch_size=256, verbose=0)
+            predicted = np.argmax(probabilities, axis=-1)  # (N,)
+            logs["val_target_accuracy"] = float(np.mean(predicted == self.y))
 
 
 def _check_non_negative(value, name):
@@ -570,11 +585,6 @@ def _outputs(model, x, batch_size=256):
     )
     outputs = probe.predict(x, batch_size=batch_size, verbose=0)
     return tuple(np.asarray(part) for part in outputs)
-
-
-def _accuracy(model, x, y):
-    probabilities = _outputs(model, x)[0]  # (N, classes)
-    return float(np.mean(np.argmax(probabilities, axis=-1) == y))
 
 
 def features(model, x, batch_size=256):

@@ -52,7 +52,7 @@ _DISTANCE_LAYERS = {
     "cosine": layers.CosineSimilarity,
     "weighted_l1": layers.WeightedL1Similarity,
 }
-DEFAULT_MARGINS = {"euclidean": 1.0, "cosine": 0.0}
+DEFAULT_MARGINS = {"euclidean": 1.5, "cosine": 0.0}
 
 
 def build(
@@ -214,7 +214,7 @@ def compile(
         learning_rate: the optimizer's learning rate.
         optimizer: `"auto"` (Adam), an optimizer name or instance.
         jit_compile: `"auto"` (XLA on GPU), `True` or `False`.
-        margin: the contrastive margin (default 1.0 for `euclidean`, 0.0 for
+        margin: the contrastive margin (default 1.5 for `euclidean`, 0.0 for
             `cosine`; not used by `weighted_l1`).
 
     Returns:

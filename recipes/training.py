@@ -204,6 +204,7 @@ def save_model(model, path):
     os.close(handle)
     try:
         model.save(temporary)
+        os.chmod(temporary, 0o644)  # mkstemp creates files readable by the owner only
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):

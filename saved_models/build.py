@@ -42,6 +42,7 @@ def write_manifest(manifest):
     with os.fdopen(handle, "w") as file:
         json.dump(manifest, file, indent=2, sort_keys=True)
         file.write("\n")
+    os.chmod(temporary, 0o644)
     os.replace(temporary, MANIFEST)
 
 

@@ -154,6 +154,7 @@ def test_digits_are_read_as_eight_steps_of_eight_features():
         ({"output": "many"}, "output"),
         ({"pooling": "attention"}, "pooling"),
         ({"dropout_rate": 1.0}, "dropout_rate"),
+        ({"noise_stddev": -0.1}, "noise_stddev"),
         ({"input_shape": (12,)}, "input_shape"),
         ({"input_shape": (4, 5, 6, 7)}, "input_shape"),
         ({"vocabulary": []}, "vocabulary"),
@@ -209,6 +210,8 @@ def test_hypermodel_defaults_equal_recipe_defaults():
         "num_layers": 1,
         "merge_mode": "concat",
         "dropout_rate": 0.3,
+        "pooling": "last",
+        "noise_stddev": 0.0,
         "learning_rate": 3e-3,
     }
     assert model.optimizer.clipnorm == 1.0

@@ -282,7 +282,7 @@ def test_hypermodel_defaults_equal_recipe_defaults():
         "embedding_dim": 32,
         "width": 32,
         "weight_decay": 1e-4,
-        "margin": 1.0,
+        "margin": 1.5,
         "learning_rate": 1e-3,
     }
     assert hypermodel.default_batch_size == 64
