@@ -19,6 +19,7 @@ QUALITY = {
     "dann": "benchmarks.dann",
     "gan": "benchmarks.gan",
     "siamese": "benchmarks.siamese",
+    "tuning": "benchmarks.tuning",  # the ConvNet search of issue 9, not a recipe
     "vae": "benchmarks.vae",
 }
 

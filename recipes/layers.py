@@ -235,7 +235,9 @@ class GradientReversal(keras.layers.Layer):
             or not lambda_ >= 0
             or lambda_ == float("inf")
         ):
-            raise ValueError(f"`lambda_` must be a finite number >= 0, got {lambda_!r}.")
+            raise ValueError(
+                f"`lambda_` must be a finite number >= 0, got {lambda_!r}."
+            )
         self.initial_lambda = float(lambda_)
         self.lambda_ = self.add_weight(
             shape=(),

@@ -74,9 +74,9 @@ def main(argv):
     import recipes
 
     names = argv or recipes.available()
-    manifest = read_manifest()
     for name in names:
         entry = build(name)
+        manifest = read_manifest()  # re-read: another build may have written it
         manifest[name] = entry
         write_manifest(manifest)
         print(json.dumps(entry), flush=True)
