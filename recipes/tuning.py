@@ -287,9 +287,16 @@ def tune(
     return best_model, best_hp
 
 
-def summary(search_or_hp, score=None):
-    """A readable one-paragraph summary of a trial's hyperparameters."""
-    values = getattr(search_or_hp, "values", search_or_hp)
+def summary(hyperparameters, score=None):
+    """A readable one-line summary of a trial's hyperparameters.
+
+    Args:
+        hyperparameters: `keras_tuner.HyperParameters` or a dict of values.
+        score: the trial's score, shown first when given.
+    """
+    values = (
+        hyperparameters if isinstance(hyperparameters, dict) else hyperparameters.values
+    )
     parts = [f"{key}={value}" for key, value in sorted(values.items())]
     head = f"score {score:.4f}: " if score is not None else ""
     return head + ", ".join(parts)
