@@ -245,6 +245,9 @@ class GAN(keras.Model):
     `model(z)` is `generator(z)`. Each `fit` batch runs `d_steps`
     discriminator updates then `g_steps` generator updates (see the module
     docstring); `compile` takes the two optimizers and those step counts.
+    A discriminator update scores the real and the generated images in one
+    call on their concatenation, so a discriminator given here should not
+    use batch statistics (the built ones have no batch normalisation).
     Reported metrics: `d_loss`, `g_loss` (means over the epoch's updates) and
     `loss`, their sum (a single number for `TerminateOnNaN`; a GAN's losses do
     not measure sample quality, so `fit` runs no early stopping).
@@ -430,12 +433,15 @@ class GAN(keras.Model):
         fake = ops.stop_gradient(self.generator(noise, training=True))  # (B, H, W, C)
 
         def loss_fn():
-            real_logit = self.discriminator(
-                self._discriminator_input(real), training=True
-            )
-            fake_logit = self.discriminator(
-                self._discriminator_input(fake), training=True
-            )
+            # One discriminator call on real and generated images together
+            # (the discriminator has no batch statistics, so this equals two
+            # calls and costs one).
+            both = ops.concatenate(
+                [self._discriminator_input(real), self._discriminator_input(fake)],
+                axis=0,
+            )  # (2B, H, W, C)
+            logit = self.discriminator(both, training=True)  # (2B, 1)
+            real_logit, fake_logit = logit[:batch], logit[batch:]  # (B, 1) each
             real_target = ops.full_like(real_logit, 1.0 - self.label_smoothing)
             per_example = ops.binary_crossentropy(
                 real_target, real_logit, from_logits=True
