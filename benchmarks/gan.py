@@ -18,7 +18,7 @@ import os
 import keras
 import numpy as np
 
-from benchmarks.common import compare, markdown_table
+from benchmarks.common import markdown_table, speed_table
 from recipes import data, gan, metrics, plots
 
 SAMPLES = 1000
@@ -164,26 +164,20 @@ def speed():
             x, epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=0
         )
 
-    auto = gan.compile(gan.build()).jit_compile
-    results = compare(
-        {
-            "hand-written Keras (keras-io DCGAN style)": hand_written,
-            f'recipe, jit_compile="auto" ({auto})': recipe("auto"),
-            "recipe, jit_compile=True": recipe(True),
-            "recipe, jit_compile=False": recipe(False),
-        },
+    table = speed_table(
+        hand_written,
+        recipe,
         samples_per_epoch=len(x),
-        repeats=3,
-        epochs=5,
+        auto=gan.compile(gan.build()).jit_compile,
+        baseline="hand-written Keras (keras-io DCGAN style)",
+        unit="real images/s",
     )
-    base = results["hand-written Keras (keras-io DCGAN style)"]
-    rows = [[name, value, value / base] for name, value in results.items()]
     return (
         "## GAN training speed\n\n"
         f"Default GAN (dense, width 512) on the digits training images ({len(x)}), batch {batch_size}, "
         "K = M = 1; the hand-written model trains the same networks with the keras-io "
         "DCGAN example's `train_step` (Keras's own default `jit_compile`); median "
         "over epochs 2-5 of 3 interleaved repeats.\n\n"
-        + markdown_table(["variant", "real images/s", "ratio to hand-written"], rows)
+        + table
         + '\n\nTarget: recipe with `"auto"` >= 1.0x hand-written.'
     )
