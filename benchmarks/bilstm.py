@@ -13,6 +13,7 @@ from __future__ import annotations
 import statistics
 
 import keras
+import numpy as np
 
 from benchmarks.common import markdown_table, speed_table
 from recipes import bilstm, data
@@ -38,21 +39,24 @@ def quality():
     met = means[True] >= TARGET and means[True] > means[False]
     return (
         "## Bidirectional LSTM on japanese_vowels (quality)\n\n"
-        "Default `bilstm.build()` (input batch normalisation over unmasked steps, one "
-        "bidirectional LSTM layer), `bilstm.fit` with early stopping on the validation "
-        "loss; test accuracy on the 370 test recordings (Kudo et al. 1999: 94.1%).\n\n"
+        "Default `bilstm.build()` (per-feature input standardisation that `fit` "
+        "adapts on the unmasked training steps, one bidirectional LSTM layer of 128 "
+        "units per direction, dropout 0.3), `bilstm.fit` with early stopping on the "
+        "validation loss; test accuracy on the 370 test recordings (Kudo et al. "
+        "1999: 94.1%).\n\n"
         + markdown_table(["bidirectional", "seed", "epochs", "test accuracy (%)"], rows)
         + f"\n\nTarget: bidirectional mean >= {TARGET}% and above the unidirectional "
         f"mean ({'met' if met else 'NOT met'})."
     )
 
 
-def hand_written(input_shape=(None, 12), num_classes=9):
+def hand_written(x_train, num_classes=9):
     """The default model as a keras-io example would write it."""
-    inputs = keras.Input(shape=input_shape)
+    steps = x_train[np.any(x_train != 0, axis=-1)]  # the unpadded frames
+    inputs = keras.Input(shape=(None, x_train.shape[-1]))
     x = keras.layers.Masking(mask_value=0.0)(inputs)
-    x = keras.layers.BatchNormalization()(x)
-    x = keras.layers.Bidirectional(keras.layers.LSTM(64))(x)
+    x = keras.layers.Normalization(mean=steps.mean(0), variance=steps.var(0))(x)
+    x = keras.layers.Bidirectional(keras.layers.LSTM(128))(x)
     x = keras.layers.Dropout(0.3)(x)
     outputs = keras.layers.Dense(num_classes, activation="softmax")(x)
     model = keras.Model(inputs, outputs)
@@ -83,7 +87,7 @@ def speed():
         return fit
 
     def plain(epochs, callbacks):
-        model = hand_written()
+        model = hand_written(x)
         model.fit(
             x, y, epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=0
         )

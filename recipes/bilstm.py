@@ -48,13 +48,14 @@ CELLS = ("lstm", "gru")
 OUTPUTS = ("sequence", "per_step")
 MERGE_MODES = ("concat", "sum", "mul", "ave")
 POOLINGS = ("last", "mean", "max")
+INPUT_NORM = "input_norm"
 
 
 def build(
     *,
     input_shape=(None, 12),
     num_classes=9,
-    units=64,
+    units=128,
     num_layers=1,
     cell="lstm",
     bidirectional=True,
@@ -94,8 +95,10 @@ def build(
         output: `"sequence"` (one label per sequence) or `"per_step"` (one
             label per time step).
         masking: mask all-zero time steps (the end padding) of numeric input.
-        input_norm: standardise each input feature by batch normalisation over
-            the unmasked steps (numeric input only).
+        input_norm: standardise each input feature with a `Normalization`
+            layer (numeric input only). `fit` adapts it, the first time, on the
+            training split's unmasked steps (per-feature mean and variance);
+            the statistics are weights, so they are saved with the model.
         noise_stddev: standard deviation of the Gaussian noise added to the
             (normalised) numeric input while training, a data augmentation
             for small data sets; 0 turns it off.
@@ -142,9 +145,9 @@ def build(
     else:
         inputs, x = _numeric_features(input_shape, masking)
         if input_norm:
-            # Standardises each feature with batch statistics of the unmasked
-            # steps only (Keras's BatchNormalization honours the mask).
-            x = keras.layers.BatchNormalization()(x)  # (B, T, F)
+            # The identity until `fit` adapts it on the training split's
+            # unmasked steps; its mean and variance are saved with the model.
+            x = keras.layers.Normalization(axis=-1, name=INPUT_NORM)(x)  # (B, T, F)
         if noise_stddev:
             x = keras.layers.GaussianNoise(noise_stddev, seed=seed)(x)  # (B, T, F)
     recurrent = keras.layers.LSTM if cell == "lstm" else keras.layers.GRU
@@ -385,6 +388,7 @@ def fit(
     if train is None:
         raise ValueError("`data` has no 'train' split.")
     val = _checked(model, data, "val", batch_size)
+    adapt_input_norm(model, train)
     return training.fit(
         model,
         train,
@@ -396,6 +400,64 @@ def fit(
         verbose=verbose,
         early_stopping_patience=early_stopping_patience,
     )
+
+
+def _input_norm_layer(model):
+    for layer in model.layers:
+        if layer.name == INPUT_NORM and isinstance(layer, keras.layers.Normalization):
+            return layer
+    return None
+
+
+def adapt_input_norm(model, x, *, force=False):
+    """Sets the input `Normalization` to the per-feature moments of `x`.
+
+    Only the steps the model's `Masking` keeps (not all zero) count, so the
+    end padding does not bias the statistics. `fit` calls this on the training
+    split; a layer already adapted (not the identity) is left alone unless
+    `force` is set, so training on more data keeps the statistics the weights
+    were learned with.
+
+    Args:
+        model: a numeric model from `build` (others are left unchanged).
+        x: sequences `(n, time, features)`, an `(x, y)` pair, or a batched
+            `tf.data.Dataset` of `(x, y)`.
+        force: adapt even if the layer was adapted before.
+
+    Returns:
+        Whether the layer was adapted.
+    """
+    layer = _input_norm_layer(model)
+    if layer is None:
+        return False
+    mean = np.asarray(layer.adapt_mean)
+    if not force and (
+        np.any(mean != 0) or np.any(np.asarray(layer.adapt_variance) != 1)
+    ):
+        return False
+    masked = _has_masking(model)
+    total = count = squares = 0
+    batches = x if training.is_dataset(x) else [x]
+    for batch in batches:
+        if isinstance(batch, (tuple, list)):
+            batch = batch[0]
+        steps = np.asarray(batch, dtype="float64")
+        steps = steps.reshape(-1, steps.shape[-1])  # (n * time, features)
+        if masked:
+            steps = steps[np.any(steps != 0, axis=-1)]  # the unmasked steps
+        total = total + steps.sum(axis=0)
+        squares = squares + np.square(steps).sum(axis=0)
+        count += len(steps)
+    if count == 0:
+        raise ValueError("The training data has no unmasked time steps to adapt on.")
+    mean = total / count
+    variance = np.maximum(squares / count - np.square(mean), 0.0)
+    layer.adapt_mean.assign(mean.astype("float32"))
+    layer.adapt_variance.assign(variance.astype("float32"))
+    layer.finalize_state()
+    # Compiled functions captured the old statistics as constants.
+    model.train_function = model.test_function = model.predict_function = None
+    return True
 
 
 def evaluate(model, data, *, batch_size=256):
@@ -475,7 +537,7 @@ class HyperModel(RecipeHyperModel):
             vocabulary=self.vocabulary,
             sequence_length=self.sequence_length,
             cell=hp.Choice("cell", list(CELLS), default="lstm"),
-            units=hp.Choice("units", [32, 64, 128], default=64),
+            units=hp.Choice("units", [32, 64, 128, 256], default=128),
             num_layers=hp.Int("num_layers", 1, 3, default=1),
             merge_mode=hp.Choice("merge_mode", list(MERGE_MODES), default="concat"),
             dropout_rate=hp.Float("dropout_rate", 0.0, 0.5, step=0.1, default=0.3),

@@ -23,6 +23,14 @@ def test_builds_fits_evaluates_and_round_trips(vowels, tmp_path):
     assert model.name == "bilstm" and model.output_shape == (None, 9)
     history = bilstm.fit(model, vowels, epochs=2, verbose=0)
     assert set(history.history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    # `fit` adapted the input normalisation on the unmasked training steps only,
+    # and leaves it alone from then on.
+    x = vowels.train[0]
+    steps = x[np.any(x != 0, axis=-1)]  # (unmasked steps, 12)
+    norm = model.get_layer("input_norm")
+    np.testing.assert_allclose(norm.adapt_mean, steps.mean(axis=0), atol=1e-4)
+    np.testing.assert_allclose(norm.adapt_variance, steps.var(axis=0), rtol=1e-3)
+    assert not bilstm.adapt_input_norm(model, vowels.test)
     metrics = bilstm.evaluate(model, vowels)
     assert set(metrics) == {"accuracy", "loss"} and 0 <= metrics["accuracy"] <= 1
     loaded = assert_roundtrip(model, vowels.test[0], tmp_path)
@@ -206,7 +214,7 @@ def test_hypermodel_defaults_equal_recipe_defaults():
     assert model.count_params() == bilstm.build().count_params()
     assert hp.values == {
         "cell": "lstm",
-        "units": 64,
+        "units": 128,
         "num_layers": 1,
         "merge_mode": "concat",
         "dropout_rate": 0.3,

@@ -49,10 +49,11 @@ print("input shape:", bundle.info.input_shape, "classes:", bundle.info.num_class
 
 # ## The model
 #
-# `bilstm.build` stacks: `Masking` (all-zero frames are padding), a batch
-# normalisation of the 12 coefficients computed over real frames only, a
-# bidirectional LSTM of 64 units per direction, dropout and a softmax over the
-# speakers. The time axis is `None`, so one model takes any length.
+# `bilstm.build` stacks: `Masking` (all-zero frames are padding), a
+# `Normalization` of the 12 coefficients (`fit` sets it to their mean and
+# variance over the real frames of the training split, and it is saved with the
+# model), a bidirectional LSTM of 128 units per direction, dropout and a softmax
+# over the speakers. The time axis is `None`, so one model takes any length.
 
 model = bilstm.build(input_shape=bundle.info.input_shape, num_classes=9)
 model.summary()
