@@ -352,14 +352,14 @@ def _is_classifier(model):
 def pretrain(
     data,
     *,
-    layer_sizes=(48, 32),
+    layer_sizes=(256, 256, 256),
     noise="masking",
-    noise_level=0.2,
-    epochs_per_layer=30,
-    batch_size=32,
-    activation="relu",
+    noise_level=0.3,
+    epochs_per_layer=60,
+    batch_size=64,
+    activation="sigmoid",
     tied=False,
-    loss="mse",
+    loss="binary_crossentropy",
     learning_rate=1e-3,
     jit_compile="auto",
     seed=None,
@@ -372,6 +372,16 @@ def pretrain(
     codes that the frozen layers `1..k-1` give for the unlabeled training
     inputs; the trained encoding layers are then stacked (without the noise).
 
+    The defaults are the benchmarked setting (chosen on the `digits`
+    validation split with 10% of the training labels, see
+    `benchmarks/autoencoder.py`): three sigmoid layers of 256, masking noise
+    0.3, 60 epochs per layer, binary cross-entropy (inputs in [0, 1]). With
+    `fine_tune`'s defaults and 108 labels it beats the same network from a
+    random initialisation (by 3.2 points of validation accuracy, 1.0 of test
+    accuracy, mean of 3 seeds). A sigmoid network is the classic case where
+    greedy pretraining helps; a ReLU network from random initialisation
+    (256-128) is about as accurate as the pretrained sigmoid one.
+
     Args:
         data: a `recipes.data.Bundle` or `(x, y)` (only the train `x` is
             used; labels are ignored), or an array `x`.
@@ -383,7 +393,8 @@ def pretrain(
         activation: activation of every layer.
         tied: tie each layer's decoder to its encoder.
         loss: reconstruction loss of the first layer (upper layers use
-            `"mse"` unless `activation="sigmoid"`).
+            `"mse"` unless `activation="sigmoid"`); `"binary_crossentropy"`
+            needs inputs in [0, 1].
         learning_rate, jit_compile: as in `compile`.
         seed: seed of the noise.
         verbose: Keras's verbosity.
@@ -394,7 +405,7 @@ def pretrain(
 
     Example:
 
-    >>> encoder = pretrain(bundle, layer_sizes=[48, 32], epochs_per_layer=20)
+    >>> encoder = pretrain(bundle)  # 3 x 256 sigmoid units, 60 epochs each
     >>> classifier = build_classifier(encoder, num_classes=10)
     """
     layer_sizes = tuple(layer_sizes)
@@ -484,7 +495,7 @@ def fine_tune(
     model,
     data,
     *,
-    epochs=100,
+    epochs=200,
     head_epochs=0,
     batch_size=32,
     learning_rate=1e-3,
@@ -504,7 +515,9 @@ def fine_tune(
         model: a model from `build_classifier`.
         data: a `recipes.data.Bundle` (train, and val for early stopping) or
             `(x, y)`.
-        epochs: the most epochs of the full fine-tuning.
+        epochs: the most epochs of the full fine-tuning (without a
+            validation split all of them run; 200 was chosen on the `digits`
+            validation split with 10% of the training labels).
         head_epochs: head-only epochs first (0 skips them).
         batch_size, learning_rate, optimizer, jit_compile: as in `compile`
             and `fit`.

@@ -134,6 +134,13 @@ def test_pretrain_then_fine_tune(digits, tmp_path):
     assert_roundtrip(classifier, digits.test[0], tmp_path)
 
 
+def test_pretrain_defaults_are_the_benchmarked_sigmoid_stack(digits):
+    encoder = autoencoder.pretrain(digits, epochs_per_layer=1, seed=0)
+    dense = [layer for layer in encoder.layers if layer.name.startswith("pretrained")]
+    assert [layer.units for layer in dense] == [256, 256, 256]
+    assert all(layer.activation.__name__ == "sigmoid" for layer in dense)
+
+
 def test_latent_tools(digits, tmp_path):
     model = autoencoder.compile(small())
     x, y = digits.test

@@ -120,26 +120,34 @@ print("reloaded", path)
 
 # ## Greedy pretraining with few labels
 #
-# Pretend only 10% of the training labels are known. Each layer of a 2-layer
-# encoder is first trained as a denoising autoencoder on the codes of the
-# layers below, using every training image without its label; then a softmax
-# head is added and the whole network is fine-tuned on the labeled 10%.
+# Pretend only 10% of the training labels are known. Each layer of a 3-layer
+# sigmoid encoder (the recipe's defaults: 256 units per layer, masking noise
+# 0.3, 60 epochs per layer) is first trained as a denoising autoencoder on the
+# codes of the layers below, using every training image without its label;
+# then a softmax head is added and the whole network is fine-tuned on the
+# labeled 10% (200 epochs by default). The same network from a random
+# initialisation, fine-tuned the same way, is the baseline: sigmoid networks
+# trained from scratch on ~100 labels are where pretraining helps most.
 
 _, labeled = embedded.stratified_holdout(y_train, 0.1, 0)
+few_labels = (x_train[labeled], y_train[labeled])
+quick = {"epochs": 3} if args.quick else {}  # else the recipe's defaults
+keras.utils.set_random_seed(0)
 encoder = autoencoder.pretrain(
-    x_train,
-    layer_sizes=[128, 64],
-    activation="sigmoid",
-    loss="binary_crossentropy",
-    noise="masking",
-    noise_level=0.3,
-    epochs_per_layer=max(1, epochs // 3),
+    x_train, seed=0, **({"epochs_per_layer": 1} if args.quick else {})
 )
 classifier = autoencoder.build_classifier(encoder, num_classes=10)
-autoencoder.fine_tune(
-    classifier, (x_train[labeled], y_train[labeled]), epochs=epochs, verbose=0
-)
+autoencoder.fine_tune(classifier, few_labels, verbose=0, **quick)
 print("pretrained classifier, 10% labels:", autoencoder.evaluate(classifier, bundle))
+
+keras.utils.set_random_seed(0)
+inputs = keras.Input(shape=x_train.shape[1:])
+h = keras.layers.Flatten()(inputs)
+for units in (256, 256, 256):
+    h = keras.layers.Dense(units, activation="sigmoid")(h)
+baseline = autoencoder.build_classifier(keras.Model(inputs, h), num_classes=10)
+autoencoder.fine_tune(baseline, few_labels, verbose=0, **quick)
+print("random-init classifier, 10% labels:", autoencoder.evaluate(baseline, bundle))
 
 # ## Marginalized denoising autoencoder
 #
