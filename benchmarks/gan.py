@@ -64,7 +64,8 @@ def quality(epochs=None, seed=0):
     return (
         "## GAN on digits (quality)\n\n"
         "Default `gan.build()` (dense, latent 32, width 512, sigmoid output), "
-        "`gan.compile` (Adam 2e-4, beta_1 0.5, K = M = 1), `gan.fit` on the 1,077 "
+        "`gan.compile` (Adam, learning rates 1e-4 for the discriminator and 1.6e-3 "
+        "for the generator, beta_1 0.5, K = M = 1), `gan.fit` on the 1,077 "
         "training images. Judge: LeNet-5 ConvNet recipe trained on the digits "
         f"(test accuracy {100 * judge_accuracy:.1f}%); Fréchet distance on its "
         "penultimate features, to the 360 test digits.\n\n"

@@ -318,13 +318,7 @@ def evaluate(model, data, *, batch_size=256):
             shape=model.input_shape[1:],
             num_classes=model.output_shape[-1],
         )
-        if training.is_dataset(test):
-            results = model.evaluate(test, verbose=0, return_dict=True)
-        else:
-            results = model.evaluate(
-                *test, batch_size=batch_size, verbose=0, return_dict=True
-            )
-        return {key: float(results[key]) for key in ("accuracy", "loss")}
+        return training.evaluate(model, test, batch_size=batch_size)
     test = _inputs(model, test, "data test")
     if training.is_dataset(test):
         loss = model.evaluate(test, verbose=0, return_dict=True)["loss"]

@@ -471,16 +471,9 @@ def evaluate(model, data, *, batch_size=256):
     Returns:
         `{"accuracy": float, "loss": float}`.
     """
-    test = _checked(model, data, "test", batch_size)
-    if test is None:
-        raise ValueError("`data` has no 'test' split.")
-    if training.is_dataset(test):
-        results = model.evaluate(test, verbose=0, return_dict=True)
-    else:
-        results = model.evaluate(
-            *test, batch_size=batch_size, verbose=0, return_dict=True
-        )
-    return {"accuracy": float(results["accuracy"]), "loss": float(results["loss"])}
+    return training.evaluate(
+        model, _checked(model, data, "test", batch_size), batch_size=batch_size
+    )
 
 
 class HyperModel(RecipeHyperModel):

@@ -209,14 +209,10 @@ def fit(
     Returns:
         The `keras.callbacks.History`.
     """
-    train = _checked(model, data, "train")
-    if train is None:
-        raise ValueError("`data` has no 'train' split.")
-    val = _checked(model, data, "val")
     return training.fit(
         model,
-        train,
-        val,
+        _checked(model, data, "train"),
+        _checked(model, data, "val"),
         epochs=epochs,
         batch_size=batch_size,
         callbacks=callbacks,
@@ -237,16 +233,9 @@ def evaluate(model, data, *, batch_size=256):
     Returns:
         `{"accuracy": float, "loss": float}`.
     """
-    test = _checked(model, data, "test")
-    if test is None:
-        raise ValueError("`data` has no 'test' split.")
-    if training.is_dataset(test):
-        results = model.evaluate(test, verbose=0, return_dict=True)
-    else:
-        results = model.evaluate(
-            *test, batch_size=batch_size, verbose=0, return_dict=True
-        )
-    return {"accuracy": float(results["accuracy"]), "loss": float(results["loss"])}
+    return training.evaluate(
+        model, _checked(model, data, "test"), batch_size=batch_size
+    )
 
 
 class HyperModel(RecipeHyperModel):

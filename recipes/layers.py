@@ -8,6 +8,7 @@ back in safe mode without `custom_objects`.
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import ops
 
 PACKAGE = "recipes"
@@ -423,3 +424,118 @@ class MaskingNoise(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class SafeUnitNormalization(keras.layers.Layer):
+    """`x / sqrt(sum(x**2) + 1e-12)` along the last axis.
+
+    Unlike `keras.layers.UnitNormalization`, its gradient stays finite at
+    `x = 0` (a code whose features are all zero), also under XLA.
+    """
+
+    def call(self, x):
+        return x * ops.rsqrt(ops.sum(ops.square(x), axis=-1, keepdims=True) + 1e-12)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class RandomWarp(keras.layers.Layer):
+    """Random elastic-affine warps of images, in training only.
+
+    Each image is resampled (bilinearly, zero outside) at coordinates rotated
+    by up to `rotation` radians, scaled by up to `exp(+-scale)`, sheared by up
+    to `shear`, shifted by up to `shift` pixels and displaced by a smooth
+    random field (a 3x3 grid of normal offsets of deviation `elastic` pixels,
+    bilinearly upsampled). The resampling is a `(H*W, H*W)` weight matrix per
+    image built from elementwise ops, so it compiles under XLA; it is meant
+    for small images (8x8 digits).
+
+    Example:
+
+    >>> warp = RandomWarp(seed=0)
+    >>> warp(keras.ops.ones((2, 8, 8, 1)), training=True).shape
+    (2, 8, 8, 1)
+    """
+
+    def __init__(
+        self,
+        rotation=0.25,
+        scale=0.15,
+        shear=0.2,
+        shift=1.0,
+        elastic=0.3,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        for value, name in [
+            (rotation, "rotation"),
+            (scale, "scale"),
+            (shear, "shear"),
+            (shift, "shift"),
+            (elastic, "elastic"),
+        ]:
+            if value < 0:
+                raise ValueError(f"`{name}` must be >= 0, got {value!r}.")
+        self.rotation, self.scale, self.shear = rotation, scale, shear
+        self.shift, self.elastic, self.seed = shift, elastic, seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape):
+        height, width = int(input_shape[1]), int(input_shape[2])
+        rows, cols = np.meshgrid(np.arange(height), np.arange(width), indexing="ij")
+        self._rows = rows.reshape(-1).astype("float32")  # (P,)
+        self._cols = cols.reshape(-1).astype("float32")  # (P,)
+        self._centre = ((height - 1) / 2, (width - 1) / 2)
+
+        def tent(n):  # (n, 3): bilinear weights of 3 grid knots at n positions
+            return np.maximum(
+                0, 1 - np.abs(np.linspace(0, 2, n)[:, None] - np.arange(3))
+            )
+
+        upsample = np.einsum("ia,jb->abij", tent(height), tent(width))
+        self._upsample = upsample.reshape(9, height * width).astype("float32")
+
+    def call(self, images, training=False):
+        if not training:
+            return images
+        batch = ops.shape(images)[0]
+        size = self._rows.shape[0]
+        u = keras.random.uniform((batch, 5), -1.0, 1.0, seed=self.seed_generator)
+        angle, shear = u[:, :1] * self.rotation, u[:, 2:3] * self.shear
+        zoom = ops.exp(u[:, 1:2] * self.scale)
+        cos, sin = ops.cos(angle), ops.sin(angle)
+        r = ops.convert_to_tensor(self._rows - self._centre[0])[None]  # (1, P)
+        c = ops.convert_to_tensor(self._cols - self._centre[1])[None]
+        src_r = (cos * r - sin * c) * zoom + u[:, 3:4] * self.shift + self._centre[0]
+        src_c = (sin * r + (cos + shear) * c) * zoom + u[:, 4:5] * self.shift
+        src_c = src_c + self._centre[1]  # (B, P) source coordinates
+        if self.elastic:
+            knots = keras.random.normal((batch, 2, 9), seed=self.seed_generator)
+            field = ops.einsum("bkn,np->bkp", knots * self.elastic, self._upsample)
+            src_r, src_c = src_r + field[:, 0], src_c + field[:, 1]
+        rows = ops.convert_to_tensor(self._rows)[None, None]  # (1, 1, P)
+        cols = ops.convert_to_tensor(self._cols)[None, None]
+        weights = ops.relu(1 - ops.abs(src_r[:, :, None] - rows)) * ops.relu(
+            1 - ops.abs(src_c[:, :, None] - cols)
+        )  # (B, P out, P in)
+        flat = ops.reshape(images, (batch, size, -1))  # (B, P, C)
+        warped = ops.einsum("bpq,bqc->bpc", weights, flat)
+        return ops.reshape(warped, ops.shape(images))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "rotation": self.rotation,
+            "scale": self.scale,
+            "shear": self.shear,
+            "shift": self.shift,
+            "elastic": self.elastic,
+            "seed": self.seed,
+        }

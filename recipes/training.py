@@ -142,7 +142,8 @@ def fit(
 
     Args:
         model: a compiled Keras model.
-        train: `(x, y)` arrays, `x` alone, or a batched `tf.data.Dataset`.
+        train: `(x, y)` arrays, `x` alone, or a batched `tf.data.Dataset`
+            (`None`, a recipe's missing train split, is a `ValueError`).
         val: the same for validation, or `None`.
         epochs: number of epochs (at least 1).
         batch_size: batch size for arrays (ignored for datasets).
@@ -155,6 +156,8 @@ def fit(
     Returns:
         The `keras.callbacks.History`.
     """
+    if train is None:
+        raise ValueError("`data` has no 'train' split.")
     check_positive_int(epochs, "epochs")
     check_positive_int(batch_size, "batch_size")
     all_callbacks = default_callbacks(
@@ -181,6 +184,31 @@ def fit(
         verbose=verbose,
         **fit_kwargs,
     )
+
+
+def evaluate(model, test, *, batch_size=256, keys=("accuracy", "loss")):
+    """`model.evaluate` of a recipe's test split, as plain Python floats.
+
+    Args:
+        model: a compiled Keras model.
+        test: `(x, y)` arrays, `x` alone, or a batched `tf.data.Dataset`
+            (`None`, a recipe's missing test split, is a `ValueError`).
+        batch_size: batch size for arrays (ignored for datasets).
+        keys: the metrics to return.
+
+    Returns:
+        `{key: float}` for each of `keys`.
+    """
+    if test is None:
+        raise ValueError("`data` has no 'test' split.")
+    if is_dataset(test):
+        results = model.evaluate(test, verbose=0, return_dict=True)
+    else:
+        x, y = test if isinstance(test, tuple) else (test, None)
+        results = model.evaluate(
+            x, y, batch_size=batch_size, verbose=0, return_dict=True
+        )
+    return {key: float(results[key]) for key in keys}
 
 
 def save_model(model, path):

@@ -441,14 +441,10 @@ def fit(
         `kl_loss`, and their `val_` versions).
     """
     _check_model(model)
-    train = _split_images(model, data, "train")
-    if train is None:
-        raise ValueError("`data` has no 'train' split.")
-    val = _split_images(model, data, "val")
     return training.fit(
         model,
-        train,
-        val,
+        _split_images(model, data, "train"),
+        _split_images(model, data, "val"),
         epochs=epochs,
         batch_size=batch_size,
         callbacks=callbacks,

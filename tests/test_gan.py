@@ -256,6 +256,8 @@ def test_bad_architecture_arguments(kwargs, match):
         ({"label_smoothing": 1.0}, "label_smoothing"),
         ({"instance_noise": -0.1}, "instance_noise"),
         ({"learning_rate": 0}, "learning_rate"),
+        ({"learning_rate": (1e-4, 1e-3, 1e-2)}, "learning_rate"),
+        ({"learning_rate": (1e-4, -1.0)}, "learning_rate"),
         ({"optimizer": keras.optimizers.Adam()}, "two optimizers"),
     ],
 )
@@ -298,9 +300,13 @@ def test_hypermodel_defaults_equal_recipe_defaults():
         "arch": "dense",
         "latent_dim": 32,
         "width": 512,
-        "learning_rate": 2e-4,
+        "d_learning_rate": 1e-4,
+        "g_learning_rate": 1.6e-3,
         "d_steps": 1,
     }
+    # The two learning rates reach their optimizers (two time scales).
+    assert float(model.d_optimizer.learning_rate) == pytest.approx(1e-4)
+    assert float(model.g_optimizer.learning_rate) == pytest.approx(1.6e-3)
     assert (model.d_steps, model.g_steps) == (1, 1)
     assert hypermodel.default_batch_size == 64
     assert hypermodel.objective.name == "frechet_distance"

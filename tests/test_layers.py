@@ -47,3 +47,30 @@ def test_random_shift_trains_one_step_with_xla():
 def test_random_shift_refuses_bad_shift(max_shift):
     with pytest.raises(ValueError, match="max_shift"):
         layers.RandomShift(max_shift=max_shift)
+
+
+def test_random_warp_is_identity_at_zero_and_in_inference_and_round_trips():
+    x = np.random.default_rng(0).uniform(size=(3, 8, 8, 1)).astype("float32")
+    still = layers.RandomWarp(rotation=0, scale=0, shear=0, shift=0, elastic=0)
+    np.testing.assert_allclose(np.asarray(still(x, training=True)), x, atol=1e-6)
+    warp = layers.RandomWarp(seed=0)
+    np.testing.assert_array_equal(np.asarray(warp(x)), x)
+    warped = np.asarray(warp(x, training=True))
+    assert warped.shape == x.shape and not np.allclose(warped, x)
+    assert_config_round_trip(warp)
+    with pytest.raises(ValueError, match="rotation"):
+        layers.RandomWarp(rotation=-1)
+
+
+def test_safe_unit_normalization_has_finite_gradient_at_zero():
+    import tensorflow as tf
+
+    x = tf.Variable([[3.0, 4.0], [0.0, 0.0]])
+    with tf.GradientTape() as tape:
+        y = layers.SafeUnitNormalization()(x)
+        total = tf.reduce_sum(y * tf.constant([1.0, 2.0]))
+    np.testing.assert_allclose(np.asarray(y), [[0.6, 0.8], [0.0, 0.0]], atol=1e-6)
+    gradient = np.asarray(tape.gradient(total, x))
+    assert np.all(np.isfinite(gradient))
+    # d/dx of (x1 + 2 x2) / |x| at (3, 4): (1 - 0.6 * 2.2, 2 - 0.8 * 2.2) / 5.
+    np.testing.assert_allclose(gradient[0], [-0.064, 0.048], atol=1e-5)

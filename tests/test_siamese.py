@@ -280,8 +280,8 @@ def test_hypermodel_defaults_equal_recipe_defaults():
     assert model.loss.margin == siamese.DEFAULT_MARGINS["euclidean"]
     assert hp.values == {
         "embedding_dim": 32,
-        "width": 32,
-        "weight_decay": 1e-4,
+        "width": 16,
+        "weight_decay": 1e-3,
         "margin": 1.5,
         "learning_rate": 1e-3,
     }

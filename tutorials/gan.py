@@ -46,7 +46,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="a short run")
     parser.add_argument("--out", default="tutorials/output/gan", help="PNG folder")
     args = parser.parse_args(argv)
-    epochs = args.epochs or (5 if args.quick else 150)
+    epochs = args.epochs or (5 if args.quick else 400)
     os.makedirs(args.out, exist_ok=True)
     keras.utils.set_random_seed(0)
 
@@ -75,8 +75,12 @@ def main(argv=None):
     model.generator.summary()
     model.discriminator.summary()
 
-    # Two Adam optimizers with the DCGAN paper's settings (learning rate 2e-4,
-    # beta_1 = 0.5). K = `d_steps` and M = `g_steps` set the algorithm's
+    # Two Adam optimizers with DCGAN's beta_1 = 0.5, on two time scales
+    # (Heusel et al. 2017): the discriminator learns at 1e-4 and the generator
+    # at 1.6e-3. With DCGAN's single 2e-4 the discriminator stays ahead and
+    # the samples stay noisy; a faster generator keeps up with it and gave
+    # sharper, more recognisable digits on the validation split. K = `d_steps`
+    # and M = `g_steps` set the algorithm's
     # inner loops; K = M = 1 is the common choice, a larger K trains the
     # judge harder before each generator move.
     model = gan.compile(model, d_steps=1, g_steps=1)
