@@ -172,13 +172,15 @@ def speed():
         auto=gan.compile(gan.build()).jit_compile,
         baseline="hand-written Keras (keras-io DCGAN style)",
         unit="real images/s",
+        repeats=5,
+        epochs=12,  # an epoch is a quarter of a second: many, for a steady median
     )
     return (
         "## GAN training speed\n\n"
         f"Default GAN (dense, width 512) on the digits training images ({len(x)}), batch {batch_size}, "
         "K = M = 1; the hand-written model trains the same networks with the keras-io "
         "DCGAN example's `train_step` (Keras's own default `jit_compile`); median "
-        "over epochs 2-5 of 3 interleaved repeats.\n\n"
+        "over epochs 2-12 of 5 interleaved repeats.\n\n"
         + table
         + '\n\nTarget: recipe with `"auto"` >= 1.0x hand-written.'
     )

@@ -171,16 +171,16 @@ def speed():
         auto=siamese.compile(siamese.build()).jit_compile,
         baseline="hand-written Keras (Lambda distance)",
         unit="pairs/s",
-        repeats=2,
-        epochs=3,
+        repeats=3,
+        epochs=6,
     )
     return (
         "## Siamese training speed\n\n"
         f"Siamese network (VGG-style tower of width 32, Euclidean distance, "
         f"contrastive loss; augmentation, dropout, weight decay, unit normalisation "
         f"and the pixel part of the embedding off on both sides) on {len(labels)} pairs "
-        f"of the digits training split, batch {batch_size}; median over epochs 2-3 "
-        "of 2 interleaved repeats (kept short for the shared 2-core machine).\n\n"
+        f"of the digits training split, batch {batch_size}; median over epochs 2-6 "
+        "of 3 interleaved repeats.\n\n"
         + table
         + '\n\nTarget: recipe with `"auto"` >= 1.0x hand-written.'
     )
