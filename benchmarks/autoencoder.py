@@ -25,7 +25,7 @@ import statistics
 import keras
 import numpy as np
 
-from benchmarks.common import markdown_table, speed_table
+from benchmarks.common import markdown_table, recipe_fit, speed_table
 from recipes import autoencoder, data
 from recipes.data import embedded
 
@@ -219,19 +219,7 @@ def speed():
     x, _ = data.load("digits").train
     batch_size = 32
 
-    def recipe(jit_compile):
-        def fit(epochs, callbacks):
-            model = autoencoder.compile(autoencoder.build(), jit_compile=jit_compile)
-            autoencoder.fit(
-                model,
-                x,
-                epochs=epochs,
-                batch_size=batch_size,
-                callbacks=callbacks,
-                verbose=0,
-            )
-
-        return fit
+    recipe = recipe_fit(autoencoder, x, batch_size=batch_size)
 
     def hand_written(epochs, callbacks):
         model = hand_written_autoencoder()

@@ -15,7 +15,7 @@ import statistics
 import keras
 import numpy as np
 
-from benchmarks.common import markdown_table, speed_table
+from benchmarks.common import markdown_table, recipe_fit, speed_table
 from recipes import bilstm, data
 
 SEEDS = (0, 1, 2)
@@ -72,19 +72,7 @@ def speed():
     x, y = data.load("japanese_vowels").train
     batch_size = 32
 
-    def recipe(jit_compile):
-        def fit(epochs, callbacks):
-            model = bilstm.compile(bilstm.build(), jit_compile=jit_compile)
-            bilstm.fit(
-                model,
-                (x, y),
-                epochs=epochs,
-                batch_size=batch_size,
-                callbacks=callbacks,
-                verbose=0,
-            )
-
-        return fit
+    recipe = recipe_fit(bilstm, (x, y), batch_size=batch_size)
 
     def plain(epochs, callbacks):
         model = hand_written(x)

@@ -61,6 +61,39 @@ def compare(candidates, samples_per_epoch, *, repeats=3, epochs=4):
     return {name: statistics.median(values) for name, values in measured.items()}
 
 
+def recipe_fit(module, data, *, batch_size, build_kwargs=None, **fit_kwargs):
+    """The recipe side of `speed_table`: `recipe(jit_compile) -> fit(epochs, callbacks)`.
+
+    Each `fit` trains a fresh `module.build(**build_kwargs)` compiled with that
+    `jit_compile`, through `module.fit` on `data`.
+
+    Args:
+        module: a recipe module (`build`, `compile`, `fit`).
+        data: what `module.fit` takes as its data argument.
+        batch_size: the batch size.
+        build_kwargs: arguments of `module.build` (default: none).
+        **fit_kwargs: further arguments of `module.fit`.
+    """
+
+    def recipe(jit_compile):
+        def fit(epochs, callbacks):
+            model = module.build(**(build_kwargs or {}))
+            model = module.compile(model, jit_compile=jit_compile)
+            module.fit(
+                model,
+                data,
+                epochs=epochs,
+                batch_size=batch_size,
+                callbacks=callbacks,
+                verbose=0,
+                **fit_kwargs,
+            )
+
+        return fit
+
+    return recipe
+
+
 def speed_table(
     hand_written,
     recipe,

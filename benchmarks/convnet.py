@@ -13,7 +13,7 @@ import statistics
 
 import keras
 
-from benchmarks.common import markdown_table, speed_table
+from benchmarks.common import markdown_table, recipe_fit, speed_table
 from recipes import convnet, data
 
 SEEDS = (0, 1, 2)
@@ -98,19 +98,7 @@ def speed():
     x, y = data.load("digits").train
     batch_size = 32
 
-    def recipe(jit_compile):
-        def fit(epochs, callbacks):
-            model = convnet.compile(convnet.build(), jit_compile=jit_compile)
-            convnet.fit(
-                model,
-                (x, y),
-                epochs=epochs,
-                batch_size=batch_size,
-                callbacks=callbacks,
-                verbose=0,
-            )
-
-        return fit
+    recipe = recipe_fit(convnet, (x, y), batch_size=batch_size)
 
     def hand_written(epochs, callbacks):
         model = hand_written_resnet()

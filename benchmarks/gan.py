@@ -18,7 +18,7 @@ import os
 import keras
 import numpy as np
 
-from benchmarks.common import markdown_table, speed_table
+from benchmarks.common import markdown_table, recipe_fit, speed_table
 from recipes import data, gan, metrics, plots
 
 SAMPLES = 1000
@@ -139,19 +139,7 @@ def speed():
     x = data.load("digits").train[0]
     batch_size = 64
 
-    def recipe(jit_compile):
-        def fit(epochs, callbacks):
-            model = gan.compile(gan.build(), jit_compile=jit_compile)
-            gan.fit(
-                model,
-                x,
-                epochs=epochs,
-                batch_size=batch_size,
-                callbacks=callbacks,
-                verbose=0,
-            )
-
-        return fit
+    recipe = recipe_fit(gan, x, batch_size=batch_size)
 
     def hand_written(epochs, callbacks):
         networks = gan.build()

@@ -18,7 +18,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from benchmarks.common import markdown_table, speed_table
+from benchmarks.common import markdown_table, recipe_fit, speed_table
 from recipes import data, siamese
 
 SEEN, UNSEEN = tuple(range(6)), tuple(range(6, 10))
@@ -130,28 +130,20 @@ def speed():
     )
     labels = labels[:, None]
 
-    def recipe(jit_compile):
-        def fit(epochs, callbacks):
-            model = siamese.build(
-                width=32,
-                dropout_rate=0.0,
-                augment=False,
-                weight_decay=0,
-                normalize=False,
-                pixel_weight=0,
-            )
-            model = siamese.compile(model, jit_compile=jit_compile)
-            siamese.fit(
-                model,
-                (x, y),
-                epochs=epochs,
-                batch_size=batch_size,
-                callbacks=callbacks,
-                verbose=0,
-                positives_per_example=1,
-            )
-
-        return fit
+    recipe = recipe_fit(
+        siamese,
+        (x, y),
+        batch_size=batch_size,
+        build_kwargs=dict(
+            width=32,
+            dropout_rate=0.0,
+            augment=False,
+            weight_decay=0,
+            normalize=False,
+            pixel_weight=0,
+        ),
+        positives_per_example=1,
+    )
 
     def hand_written(epochs, callbacks):
         model = hand_written_siamese()

@@ -19,7 +19,7 @@ import keras
 import numpy as np
 from scipy.special import logsumexp
 
-from benchmarks.common import markdown_table, speed_table
+from benchmarks.common import markdown_table, recipe_fit, speed_table
 from recipes import data, vae
 
 K_SAMPLES = 1000
@@ -216,19 +216,7 @@ def speed():
     x = binarised_digits().train[0]
     batch_size = 32
 
-    def recipe(jit_compile):
-        def fit(epochs, callbacks):
-            model = vae.compile(vae.build(), jit_compile=jit_compile)
-            vae.fit(
-                model,
-                x,
-                epochs=epochs,
-                batch_size=batch_size,
-                callbacks=callbacks,
-                verbose=0,
-            )
-
-        return fit
+    recipe = recipe_fit(vae, x, batch_size=batch_size)
 
     def hand_written(epochs, callbacks):
         model = hand_written_vae()
