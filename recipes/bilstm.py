@@ -436,25 +436,19 @@ def adapt_input_norm(model, x, *, force=False):
     ):
         return False
     masked = _has_masking(model)
-    total = count = squares = 0
-    batches = x if training.is_dataset(x) else [x]
-    for batch in batches:
+    kept = []
+    for batch in x if training.is_dataset(x) else [x]:
         if isinstance(batch, (tuple, list)):
             batch = batch[0]
-        steps = np.asarray(batch, dtype="float64")
+        steps = np.asarray(batch, dtype="float32")
         steps = steps.reshape(-1, steps.shape[-1])  # (n * time, features)
         if masked:
             steps = steps[np.any(steps != 0, axis=-1)]  # the unmasked steps
-        total = total + steps.sum(axis=0)
-        squares = squares + np.square(steps).sum(axis=0)
-        count += len(steps)
-    if count == 0:
+        kept.append(steps)
+    steps = np.concatenate(kept)  # (steps, features)
+    if len(steps) == 0:
         raise ValueError("The training data has no unmasked time steps to adapt on.")
-    mean = total / count
-    variance = np.maximum(squares / count - np.square(mean), 0.0)
-    layer.adapt_mean.assign(mean.astype("float32"))
-    layer.adapt_variance.assign(variance.astype("float32"))
-    layer.finalize_state()
+    layer.adapt(steps[:, None, :])  # (steps, 1, features): the layer's rank
     # Compiled functions captured the old statistics as constants.
     model.train_function = model.test_function = model.predict_function = None
     return True
