@@ -11,6 +11,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from recipes import training
+
 PACKAGE = "recipes"
 
 
@@ -199,6 +201,23 @@ class WeightedL1Similarity(keras.layers.Layer):
         }
 
 
+def reversal_lambda(progress, gamma=10.0):
+    """`lambda_p = 2 / (1 + exp(-gamma * p)) - 1` (Ganin et al. 2016), in `keras.ops`.
+
+    0 at `p = 0`, rising towards 1; the domain head's gradient is thus kept out
+    of the features while they are still forming.
+
+    Args:
+        progress: training progress `p` in [0, 1] (a number or tensor).
+        gamma: steepness (Ganin et al. use 10).
+
+    Returns:
+        A float32 tensor of the shape of `progress`.
+    """
+    progress = ops.cast(progress, "float32")
+    return 2.0 / (1.0 + ops.exp(-ops.cast(gamma, "float32") * progress)) - 1.0
+
+
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class GradientReversal(keras.layers.Layer):
     """Identity forward, `-lambda` times the incoming gradient backward.
@@ -212,10 +231,15 @@ class GradientReversal(keras.layers.Layer):
     The reversal is written with `stop_gradient` only, so it is portable across
     Keras backends and compiles under XLA:
     `y = stop_gradient(x) - lambda * (x - stop_gradient(x))` has the value `x`
-    exactly and the derivative `-lambda`. `lambda` is a non-trainable variable
-    (`layer.lambda_`): assigning it during training (as `dann.LambdaSchedule`
-    does every batch) takes effect without retracing, and it is saved with the
-    weights.
+    exactly and the derivative `-lambda`.
+
+    `lambda` is a non-trainable variable (`layer.lambda_`), saved with the
+    weights. It is either fixed (assign it yourself; the new value takes effect
+    without retracing) or scheduled: after `layer.schedule(total_steps, gamma)`,
+    every training call sets `lambda = reversal_lambda(step / total_steps,
+    gamma)` and counts `step` up, inside the compiled step, so no Python
+    callback runs between batches. `step` is saved with the weights too, so a
+    run resumed from a checkpoint continues the schedule where it stopped.
 
     Args:
         lambda_: initial value of `lambda` (a finite number >= 0).
@@ -225,32 +249,61 @@ class GradientReversal(keras.layers.Layer):
     >>> reverse = GradientReversal(lambda_=0.5)
     >>> reverse(keras.ops.ones((2, 3))).shape
     (2, 3)
-    >>> reverse.lambda_.assign(1.0)  # e.g. from a callback
+    >>> reverse.lambda_.assign(1.0)  # fixed lambda, set by hand
+    >>> reverse.schedule(total_steps=1000, gamma=10.0)  # or scheduled
     """
 
     def __init__(self, lambda_=1.0, **kwargs):
         super().__init__(**kwargs)
-        if (
-            isinstance(lambda_, bool)
-            or not isinstance(lambda_, (int, float))
-            or not lambda_ >= 0
-            or lambda_ == float("inf")
-        ):
-            raise ValueError(
-                f"`lambda_` must be a finite number >= 0, got {lambda_!r}."
-            )
+        training.check_non_negative(lambda_, "lambda_")
         self.initial_lambda = float(lambda_)
-        self.lambda_ = self.add_weight(
-            shape=(),
-            initializer=keras.initializers.Constant(self.initial_lambda),
-            trainable=False,
-            dtype="float32",
-            name="lambda",
-        )
+
+        def scalar(name, value):
+            # One value shared by every replica: under a distribution strategy
+            # the in-step assignments take the first replica's (equal) value.
+            return self.add_weight(
+                shape=(),
+                initializer=keras.initializers.Constant(value),
+                trainable=False,
+                dtype="float32",
+                aggregation="only_first_replica",
+                name=name,
+            )
+
+        self.lambda_ = scalar("lambda", self.initial_lambda)
+        self.gamma = scalar("gamma", 10.0)
+        self.step = scalar("step", 0.0)
+        self.total_steps = scalar("total_steps", 0.0)  # 0: lambda is fixed
         self.supports_masking = True
 
-    def call(self, inputs):
-        lam = ops.cast(self.lambda_, inputs.dtype)
+    def schedule(self, total_steps, gamma=10.0):
+        """Schedules `lambda` over the next `total_steps` training calls.
+
+        Args:
+            total_steps: training steps over which `p` runs from 0 to 1
+                (afterwards `p` stays 1); 0 fixes `lambda` again.
+            gamma: steepness of `reversal_lambda` (a finite number >= 0).
+        """
+        training.check_positive_int(total_steps, "total_steps", minimum=0)
+        training.check_non_negative(gamma, "gamma")
+        self.total_steps.assign(float(total_steps))
+        self.gamma.assign(float(gamma))
+        self.step.assign(0.0)
+        if total_steps:
+            self.lambda_.assign(0.0)  # reversal_lambda(0)
+
+    def call(self, inputs, training=None):
+        lam = self.lambda_
+        if training:
+            scheduled = ops.cast(self.total_steps > 0, "float32")  # () 1 or 0
+            progress = ops.minimum(self.step / ops.maximum(self.total_steps, 1.0), 1.0)
+            lam = (
+                scheduled * reversal_lambda(progress, self.gamma)
+                + (1.0 - scheduled) * self.lambda_
+            )
+            self.lambda_.assign(lam)
+            self.step.assign(self.step + scheduled)
+        lam = ops.cast(lam, inputs.dtype)
         frozen = ops.stop_gradient(inputs)
         # Value: frozen + 0 == inputs; derivative: -lam.
         return frozen - lam * (inputs - frozen)  # same shape as inputs

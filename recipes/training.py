@@ -56,6 +56,30 @@ def resolve_jit_compile(jit_compile, *, supports_xla=True):
     )
 
 
+def resolve_steps_per_execution(steps_per_execution, auto_value, strategy=None):
+    """Turns a recipe's `steps_per_execution` argument into the int Keras receives.
+
+    `"auto"` gives `auto_value` on one replica and 1 under a strategy with
+    several replicas in sync: with Keras 3.15 and TensorFlow 2.20 a
+    `MirroredStrategy` fit with more than one step per call fails ("You must
+    feed a value for placeholder tensor ... while/cond") even for a plain
+    Dense model (`tests/test_tuning.py` runs every recipe under one).
+
+    Args:
+        steps_per_execution: `"auto"` or a positive int.
+        auto_value: the recipe's choice on one replica.
+        strategy: the model's `tf.distribute` strategy (None: one replica).
+
+    Returns:
+        A positive int.
+    """
+    if steps_per_execution == "auto":
+        replicas = getattr(strategy, "num_replicas_in_sync", 1)
+        return 1 if replicas > 1 else auto_value
+    check_positive_int(steps_per_execution, "steps_per_execution")
+    return steps_per_execution
+
+
 def make_optimizer(optimizer="auto", learning_rate=1e-3, **kwargs):
     """Builds an optimizer from a name (or passes an instance through).
 
@@ -313,6 +337,13 @@ def check_positive(value, name):
         raise ValueError(f"`{name}` must be a positive number, got {value!r}.")
     if not np.isfinite(value) or value <= 0:
         raise ValueError(f"`{name}` must be a positive number, got {value!r}.")
+
+
+def check_non_negative(value, name):
+    """Refuses a number that is not finite and >= 0."""
+    ok = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+    if not ok or not np.isfinite(value) or value < 0:
+        raise ValueError(f"`{name}` must be a finite number >= 0, got {value!r}.")
 
 
 def check_positive_int(value, name, minimum=1):

@@ -40,10 +40,9 @@ def test_gradient_reversal_is_identity_forward_and_config_round_trips():
     assert not layer.lambda_.trainable and not layer.trainable_weights
 
 
-@pytest.mark.parametrize("jit_compile", [False, True])
-def test_gradient_is_minus_lambda_times_incoming_for_changing_lambda(jit_compile):
-    layer = layers.GradientReversal(lambda_=0.0)
-    rng = np.random.default_rng(1)
+def reversal_gradient(layer, jit_compile, training=None, seed=1):
+    """A traced `x -> d sum(w * layer(x)) / dx` for a random `w`; returns (f, x, w)."""
+    rng = np.random.default_rng(seed)
     x = tf.constant(rng.normal(size=(3, 4)).astype("float32"))
     w = tf.constant(rng.normal(size=(3, 4)).astype("float32"))
 
@@ -51,9 +50,16 @@ def test_gradient_is_minus_lambda_times_incoming_for_changing_lambda(jit_compile
     def gradient(x):
         with tf.GradientTape() as tape:
             tape.watch(x)
-            total = tf.reduce_sum(w * layer(x))
+            total = tf.reduce_sum(w * layer(x, training=training))
         return tape.gradient(total, x)
 
+    return gradient, x, w
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_gradient_is_minus_lambda_times_incoming_for_changing_lambda(jit_compile):
+    layer = layers.GradientReversal(lambda_=0.0)
+    gradient, x, w = reversal_gradient(layer, jit_compile)
     for value in (0.0, 0.25, 1.0, 3.5):
         layer.lambda_.assign(value)  # changed between steps, same trace
         np.testing.assert_array_equal(
@@ -68,6 +74,28 @@ def test_gradient_reversal_refuses_bad_lambda(value):
         layers.GradientReversal(lambda_=value)
 
 
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_scheduled_reversal_uses_the_scheduled_lambda_in_each_training_step(
+    jit_compile,
+):
+    layer = layers.GradientReversal(lambda_=0.3)
+    layer.schedule(total_steps=4, gamma=10.0)
+    gradient, x, w = reversal_gradient(layer, jit_compile, training=True, seed=2)
+    for step in range(6):  # p = 0, 1/4, ..., then held at 1
+        lam = dann.lambda_schedule(min(step / 4, 1.0))
+        np.testing.assert_allclose(gradient(x).numpy(), -lam * w.numpy(), rtol=1e-6)
+    assert float(layer.step.numpy()) == 6
+    layer(x, training=False)  # inference does not advance the schedule
+    assert float(layer.step.numpy()) == 6
+    layer.schedule(total_steps=0)  # fixed again
+    layer.lambda_.assign(0.5)
+    np.testing.assert_allclose(gradient(x).numpy(), -0.5 * w.numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match="total_steps"):
+        layer.schedule(total_steps=-1)
+    with pytest.raises(ValueError, match="gamma"):
+        layer.schedule(total_steps=3, gamma=-1.0)
+
+
 # ----------------------------------------------------------------- schedule ---
 
 
@@ -79,22 +107,100 @@ def test_lambda_schedule_values():
     assert dann.learning_rate_schedule(1.0, 0.01) == pytest.approx(0.01 / 11**0.75)
 
 
-def test_fit_schedules_lambda_every_batch_and_anneals_learning_rate(domains):
-    model = dann.compile(small(), learning_rate=0.01)
-    schedule = dann.LambdaSchedule(gamma=10.0, anneal_learning_rate=True)
+class ScheduleRecorder(keras.callbacks.Callback):
+    """`lambda` and the learning rate each step uses (with one step per call)."""
+
+    def __init__(self):
+        super().__init__()
+        self.lambdas, self.rates = [], []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        optimizer = self.model.optimizer
+        self.rates.append(float(optimizer.learning_rate.numpy()))
+
+    def on_train_batch_end(self, batch, logs=None):
+        reversal = self.model.get_layer("gradient_reversal")
+        self.lambdas.append(float(reversal.lambda_.numpy()))
+
+
+def test_fit_schedules_lambda_and_learning_rate_inside_every_step(domains):
+    model = dann.compile(small(), learning_rate=0.01, steps_per_execution=1)
+    recorder = ScheduleRecorder()
     history = dann.fit(
-        model, domains, epochs=2, batch_size=8, verbose=0, callbacks=[schedule]
+        model, domains, epochs=2, batch_size=8, verbose=0, callbacks=[recorder]
     )
     steps = len(domains.source.train[0]) // 8  # 4 batches per epoch
     progress = np.arange(2 * steps) / (2 * steps)
     expected = [dann.lambda_schedule(p, 10.0) for p in progress]
-    np.testing.assert_allclose(schedule.values, expected, rtol=1e-6)
+    np.testing.assert_allclose(recorder.lambdas, expected, rtol=1e-6, atol=1e-7)
+    rates = [dann.learning_rate_schedule(p, 0.01) for p in progress]
+    np.testing.assert_allclose(recorder.rates, rates, rtol=1e-6)
     reversal = model.get_layer("gradient_reversal")
-    assert float(reversal.lambda_.numpy()) == pytest.approx(expected[-1], rel=1e-6)
-    last_rate = dann.learning_rate_schedule(progress[-1], 0.01)
-    assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(last_rate)
+    assert float(reversal.step.numpy()) == 2 * steps
+    assert int(model.optimizer.iterations.numpy()) == 2 * steps
     assert {"label_accuracy", "domain_accuracy", "val_domain_accuracy"} <= set(
         history.history
+    )
+    # Validation and prediction leave the schedule alone.
+    dann.evaluate(model, domains)
+    assert float(reversal.step.numpy()) == 2 * steps
+
+
+def test_several_steps_per_call_follow_the_same_schedule(domains):
+    model = dann.compile(small(), learning_rate=0.01, steps_per_execution=3)
+    dann.fit(model, domains, epochs=2, batch_size=8, verbose=0)
+    reversal = model.get_layer("gradient_reversal")
+    assert float(reversal.step.numpy()) == 8  # 4 batches x 2 epochs, not 9
+    assert float(reversal.lambda_.numpy()) == pytest.approx(
+        dann.lambda_schedule(7 / 8), rel=1e-6
+    )
+    rate = float(model.optimizer.learning_rate.numpy())  # at iteration 8
+    assert rate == pytest.approx(dann.learning_rate_schedule(1.0, 0.01), rel=1e-6)
+    # A second fit starts both schedules again from the same initial rate.
+    recorder = ScheduleRecorder()
+    dann.fit(model, domains, epochs=1, batch_size=8, verbose=0, callbacks=[recorder])
+    assert recorder.rates[0] == pytest.approx(0.01, rel=1e-6)
+    assert float(reversal.step.numpy()) == 4
+
+
+def test_interrupted_fit_resumes_the_schedules(domains, tmp_path):
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    checkpoint_dir = tmp_path / "ckpt"
+    model = dann.compile(small(), learning_rate=0.01, steps_per_execution=1)
+    with pytest.raises(KeyboardInterrupt):
+        dann.fit(
+            model,
+            domains,
+            epochs=4,
+            batch_size=8,
+            verbose=0,
+            checkpoint_dir=checkpoint_dir,
+            callbacks=[Interrupt()],
+        )
+    resumed = dann.compile(small(), learning_rate=0.01, steps_per_execution=1)
+    recorder = ScheduleRecorder()
+    history = dann.fit(
+        resumed,
+        domains,
+        epochs=4,
+        batch_size=8,
+        verbose=0,
+        checkpoint_dir=checkpoint_dir,
+        callbacks=[recorder],
+    )
+    assert len(history.history["loss"]) == 2  # epochs 3 and 4 only
+    progress = np.arange(8, 16) / 16  # the second half of the 16 steps
+    np.testing.assert_allclose(
+        recorder.lambdas, [dann.lambda_schedule(p) for p in progress], rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        recorder.rates,
+        [dann.learning_rate_schedule(p, 0.01) for p in progress],
+        rtol=1e-6,
     )
 
 

@@ -13,6 +13,23 @@ def test_auto_jit_compile_follows_the_gpu():
         training.resolve_jit_compile("yes")
 
 
+def test_auto_steps_per_execution_is_one_under_several_replicas():
+    import tensorflow as tf
+
+    one = tf.distribute.get_strategy()  # the default, one replica
+    assert training.resolve_steps_per_execution("auto", 32, one) == 32
+    assert training.resolve_steps_per_execution("auto", 32, None) == 32
+
+    class TwoReplicas:
+        num_replicas_in_sync = 2
+
+    assert training.resolve_steps_per_execution("auto", 32, TwoReplicas()) == 1
+    assert training.resolve_steps_per_execution(4, 32, TwoReplicas()) == 4
+    for bad in (0, -1, 2.5, "many"):
+        with pytest.raises(ValueError, match="steps_per_execution"):
+            training.resolve_steps_per_execution(bad, 32)
+
+
 def test_make_optimizer():
     assert isinstance(training.make_optimizer(), keras.optimizers.Adam)
     sgd = training.make_optimizer("sgd", 0.5, momentum=0.9)

@@ -65,13 +65,19 @@ def main(argv=None):
     # 0); the domain loss counts all rows. `lambda` grows from 0 to 1 as
     # `2 / (1 + exp(-10 p)) - 1`, so the domain classifier first learns while
     # the features are still being formed, and the learning rate is annealed.
-    schedule = dann.LambdaSchedule(gamma=10.0)  # to record lambda for the plot
+    # Both schedules run inside the compiled step (32 steps per call), so we
+    # read `lambda` off the layer once per epoch for the plot.
+    reversal = model.get_layer("gradient_reversal")
+    lambdas = []
+    record = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: lambdas.append(float(reversal.lambda_))
+    )
     history = dann.fit(
         model,
         domains,
         epochs=epochs,
         verbose=0,
-        callbacks=[schedule],
+        callbacks=[record],
         target_validation=domains.target.val,
     )
 
@@ -81,7 +87,7 @@ def main(argv=None):
     # of the features (2: perfectly separable domains, 0: indistinguishable).
     adapted = dann.evaluate(model, domains)
     print("DANN:       ", adapted)
-    plot(schedule.values, history.history, os.path.join(args.out, "dann.png"))
+    plot(lambdas, history.history, os.path.join(args.out, "dann.png"))
 
     # ## Save and load
     # The model, including the current `lambda`, saves to one `.keras` file and
@@ -111,7 +117,7 @@ def plot(lambdas, history, path):
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
     left.plot(lambdas)
-    left.set(title="lambda per batch", xlabel="batch", ylabel="lambda")
+    left.set(title="lambda at the end of each epoch", xlabel="epoch", ylabel="lambda")
     for key in ("label_accuracy", "domain_accuracy", "val_target_accuracy"):
         right.plot(history[key], label=key)
     right.set(title="training", xlabel="epoch")
