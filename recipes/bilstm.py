@@ -37,6 +37,8 @@ Example:
 
 from __future__ import annotations
 
+import math
+
 import keras
 import numpy as np
 
@@ -49,6 +51,7 @@ OUTPUTS = ("sequence", "per_step")
 MERGE_MODES = ("concat", "sum", "mul", "ave")
 POOLINGS = ("last", "mean", "max")
 INPUT_NORM = "input_norm"
+EPOCHS = 60  # with `refit=True`, chosen by 5-fold cross-validation
 
 
 def build(
@@ -359,26 +362,47 @@ def fit(
     model,
     data,
     *,
-    epochs=300,
+    epochs=EPOCHS,
     batch_size=32,
     callbacks=None,
     checkpoint_dir=None,
     verbose="auto",
+    refit=True,
     early_stopping_patience=30,
 ):
-    """Trains a compiled model; validation data enables early stopping.
+    """Trains a compiled model, by default on the training and validation splits.
+
+    Two policies:
+
+    - `refit=True` (the default): the validation split joins the training
+      split, and the model trains for exactly `epochs` epochs while the
+      learning rate falls from `compile`'s rate to zero along a cosine, one
+      step per epoch (and is set back afterwards). No early stopping, and the
+      history has no validation entries. Small data sets such as
+      `japanese_vowels` (270 training recordings, a quarter of them carved off
+      as validation) gain more from the extra recordings than from early
+      stopping; the 60 epochs of the default were chosen by 5-fold
+      cross-validation over the 270 training recordings, where accuracy stays
+      flat from about 30 epochs on.
+    - `refit=False`: trains on the training split only, at a constant learning
+      rate, with early stopping on the validation loss (best weights
+      restored); `epochs` is then an upper bound. The tuner's `HyperModel`
+      uses this, since its objective is a validation metric.
+
+    The input `Normalization` is adapted on the data trained on.
 
     Args:
         model: a model from `compile`.
         data: a `recipes.data.Bundle` (train and val used), `(x, y)` arrays, or
             a dict of splits; TFDS splits are batched with `batch_size`.
-        epochs: the most epochs to train.
+        epochs: the epochs to train (with `refit=False`: the most).
         batch_size: batch size.
         callbacks: extra Keras callbacks.
         checkpoint_dir: directory to resume an interrupted run from.
         verbose: Keras's verbosity.
-        early_stopping_patience: epochs without a better validation loss
-            before stopping (the best weights are restored).
+        refit: train on train + val with a fixed cosine schedule (see above).
+        early_stopping_patience: with `refit=False`, epochs without a better
+            validation loss before stopping; `None` turns it off.
 
     Returns:
         The `keras.callbacks.History`.
@@ -388,6 +412,12 @@ def fit(
     if train is None:
         raise ValueError("`data` has no 'train' split.")
     val = _checked(model, data, "val", batch_size)
+    callbacks = list(callbacks or [])
+    if refit:
+        training.check_positive_int(epochs, "epochs")
+        if val is not None:
+            train, val = _concatenate(train, val, batch_size), None
+        callbacks.insert(0, _CosineDecay(model, epochs))
     adapt_input_norm(model, train)
     return training.fit(
         model,
@@ -400,6 +430,59 @@ def fit(
         verbose=verbose,
         early_stopping_patience=early_stopping_patience,
     )
+
+
+def _concatenate(train, val, batch_size):
+    """Train and val (as `_checked` returns them) as one training set."""
+    if training.is_dataset(train) or training.is_dataset(val):
+        import tensorflow as tf
+
+        def batched(split):
+            if training.is_dataset(split):
+                return split
+            return tf.data.Dataset.from_tensor_slices(split).batch(batch_size)
+
+        return batched(train).concatenate(batched(val)).prefetch(2)
+    (x_a, y_a), (x_b, y_b) = train, val
+    if x_a.ndim == 3:  # numeric: `_checked` may have cut the two to other lengths
+        steps = max(x_a.shape[1], x_b.shape[1])
+        x_a, x_b = (_pad_steps(x, steps) for x in (x_a, x_b))
+        if y_a.ndim == 2:  # per-step labels (the padded steps are masked)
+            y_a, y_b = (_pad_steps(y, steps) for y in (y_a, y_b))
+    return np.concatenate([x_a, x_b]), np.concatenate([y_a, y_b])
+
+
+def _pad_steps(array, steps):
+    """`array` zero-padded at the end of its time axis (1) to `steps` steps."""
+    widths = [(0, 0)] * array.ndim
+    widths[1] = (0, steps - array.shape[1])
+    return np.pad(array, widths)
+
+
+class _CosineDecay(keras.callbacks.Callback):
+    """Per-epoch cosine decay of the learning rate to zero over `epochs`.
+
+    The base rate is read when `fit` starts (before any checkpoint is
+    restored) and set back when training ends, so a second `fit` starts from
+    it again. An optimizer with its own schedule is left alone.
+    """
+
+    def __init__(self, model, epochs):
+        super().__init__()
+        rate = model.optimizer.get_config()["learning_rate"]  # a dict if a schedule
+        self.base = float(rate) if isinstance(rate, (int, float)) else None
+        self.epochs = epochs
+
+    def _set(self, rate):
+        if self.base is not None:
+            self.model.optimizer.learning_rate = rate
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.base is not None:
+            self._set(self.base * 0.5 * (1 + math.cos(math.pi * epoch / self.epochs)))
+
+    def on_train_end(self, logs=None):
+        self._set(self.base)
 
 
 def _input_norm_layer(model):
@@ -475,7 +558,9 @@ class HyperModel(RecipeHyperModel):
 
     Tunes the cell, units, depth, merge mode, dropout rate, pooling, input
     noise and learning rate in `build`, and the batch size in `fit`; every
-    default equals the recipe's.
+    default equals the recipe's. Trials train with `fit(refit=False)`: on the
+    training split only, with early stopping, so that the validation split
+    that scores them stays unseen.
 
     Args:
         input_shape: sequence shape, fixed for the search.
@@ -535,3 +620,9 @@ class HyperModel(RecipeHyperModel):
             "learning_rate", 1e-4, 1e-2, sampling="log", default=3e-3
         )
         return compile(model, learning_rate=learning_rate)
+
+    def fit(self, hp, model, data, **kwargs):
+        """Fits with `refit=False`: the trial is scored on the validation split,
+        so it must not train on it (early stopping on it as usual)."""
+        kwargs.setdefault("refit", False)
+        return super().fit(hp, model, data, **kwargs)
