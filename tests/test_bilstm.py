@@ -21,7 +21,7 @@ def small(**kwargs):
 def test_builds_fits_evaluates_and_round_trips(vowels, tmp_path):
     model = bilstm.compile(small(num_layers=2, pooling="mean"))
     assert model.name == "bilstm" and model.output_shape == (None, 9)
-    history = bilstm.fit(model, vowels, epochs=2, verbose=0)
+    history = bilstm.fit(model, vowels, epochs=2, refit=False, verbose=0)
     assert set(history.history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
     # `fit` adapted the input normalisation on the unmasked training steps only,
     # and leaves it alone from then on.
@@ -35,6 +35,31 @@ def test_builds_fits_evaluates_and_round_trips(vowels, tmp_path):
     assert set(metrics) == {"accuracy", "loss"} and 0 <= metrics["accuracy"] <= 1
     loaded = assert_roundtrip(model, vowels.test[0], tmp_path)
     assert bilstm.evaluate(loaded, vowels) == pytest.approx(metrics, abs=1e-5)
+
+
+def test_fit_refits_on_train_and_val_with_a_cosine_schedule(vowels):
+    model = bilstm.compile(small(), learning_rate=4e-3)
+    rates = []
+    record = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: rates.append(
+            float(model.optimizer.learning_rate)
+        )
+    )
+    history = bilstm.fit(model, vowels, epochs=4, callbacks=[record], verbose=0)
+    assert len(history.history["loss"]) == 4 and "val_loss" not in history.history
+    np.testing.assert_allclose(rates, [4e-3, 3.414e-3, 2e-3, 0.586e-3], rtol=1e-3)
+    assert float(model.optimizer.learning_rate) == pytest.approx(4e-3)  # set back
+    # The normalisation was adapted on train + val: both were trained on.
+    x = np.concatenate([vowels.train[0], vowels.val[0]])
+    steps = x[np.any(x != 0, axis=-1)]
+    norm = model.get_layer("input_norm")
+    np.testing.assert_allclose(norm.adapt_mean, steps.mean(axis=0), atol=1e-4)
+    # Splits cut to different lengths are padded back to one length.
+    x_train, y_train = vowels.train
+    merged = bilstm._concatenate(
+        (x_train[:, :20], y_train), (x_train[:, :25], y_train), batch_size=8
+    )
+    assert merged[0].shape == (2 * len(x_train), 25, 12)
 
 
 def test_trains_with_xla_on_the_generic_recurrent_loop(vowels):
@@ -205,7 +230,7 @@ def test_bad_data_is_refused_before_training(vowels):
         bilstm.fit(model, vowels, epochs=0)
 
 
-def test_hypermodel_defaults_equal_recipe_defaults():
+def test_hypermodel_defaults_equal_recipe_defaults(monkeypatch):
     import keras_tuner
 
     hypermodel = bilstm.HyperModel(input_shape=(None, 12), num_classes=9)
@@ -213,7 +238,7 @@ def test_hypermodel_defaults_equal_recipe_defaults():
     model = hypermodel.build(hp)
     assert model.count_params() == bilstm.build().count_params()
     assert hp.values == {
-        "cell": "lstm",
+        "cell": "gru",
         "units": 128,
         "num_layers": 1,
         "merge_mode": "concat",
@@ -225,6 +250,11 @@ def test_hypermodel_defaults_equal_recipe_defaults():
     assert model.optimizer.clipnorm == 1.0
     assert float(model.optimizer.learning_rate) == pytest.approx(3e-3)
     assert hypermodel.default_batch_size == 32
+    # Trials are scored on the validation split, so they must not train on it.
+    calls = []
+    monkeypatch.setattr(bilstm, "fit", lambda *args, **kwargs: calls.append(kwargs))
+    hypermodel.fit(hp, model, None, epochs=3)
+    assert calls == [{"batch_size": 32, "epochs": 3, "refit": False}]
     with pytest.raises(ValueError, match="num_classes"):
         bilstm.HyperModel(num_classes=1)
     with pytest.raises(ValueError, match="input_shape"):

@@ -1,4 +1,4 @@
-"""Speaker recognition with a bidirectional LSTM.
+"""Speaker recognition with a bidirectional recurrent network (GRU).
 
 **Goal:** recognise which of nine speakers uttered the Japanese vowel "ae",
 from recordings of different lengths, with `recipes.bilstm`.
@@ -26,7 +26,7 @@ import numpy as np
 from recipes import bilstm, data, training
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--epochs", type=int, default=300)
+parser.add_argument("--epochs", type=int, default=bilstm.EPOCHS)
 parser.add_argument("--quick", action="store_true", help="a few epochs only")
 parser.add_argument("--out", default=os.path.join("tutorials", "output"))
 args = parser.parse_args()
@@ -44,7 +44,8 @@ keras.utils.set_random_seed(0)  # a repeatable run on the CPU
 bundle = data.load("japanese_vowels")
 x_train, y_train = bundle.train
 lengths = np.any(x_train != 0, axis=-1).sum(axis=1)
-print(f"{len(x_train)} training recordings, {lengths.min()}-{lengths.max()} frames")
+print(f"{len(x_train)} training + {len(bundle.val[0])} validation recordings")
+print(f"{lengths.min()}-{lengths.max()} frames per training recording")
 print("input shape:", bundle.info.input_shape, "classes:", bundle.info.num_classes)
 
 # ## The model
@@ -52,8 +53,10 @@ print("input shape:", bundle.info.input_shape, "classes:", bundle.info.num_class
 # `bilstm.build` stacks: `Masking` (all-zero frames are padding), a
 # `Normalization` of the 12 coefficients (`fit` sets it to their mean and
 # variance over the real frames of the training split, and it is saved with the
-# model), a bidirectional LSTM of 128 units per direction, dropout and a softmax
+# model), a bidirectional GRU of 128 units per direction, dropout and a softmax
 # over the speakers. The time axis is `None`, so one model takes any length.
+# (`cell="lstm"` gives an LSTM; on 5-fold cross-validation over the training
+# recordings the GRU did better here.)
 
 model = bilstm.build(input_shape=bundle.info.input_shape, num_classes=9)
 model.summary()
@@ -66,8 +69,12 @@ model = bilstm.compile(model)
 
 # ## Training
 #
-# `fit` stops when the validation loss has not improved for 30 epochs and
-# restores the best weights, so `--epochs` is only an upper bound.
+# With 270 training recordings, every one counts. By default (`refit=True`)
+# `fit` trains on the training and validation splits together, for a fixed
+# number of epochs (40, chosen by cross-validation over the training
+# recordings) while the learning rate falls to zero along a cosine; there is
+# no early stopping. `refit=False` trains on the training split only and stops
+# when the validation loss has not improved for 30 epochs.
 
 history = bilstm.fit(model, bundle, epochs=epochs, verbose=0)
 print(f"trained {len(history.history['loss'])} epochs")
@@ -79,8 +86,7 @@ try:
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(5, 3))
-    axis.plot(history.history["loss"], label="train")
-    axis.plot(history.history["val_loss"], label="validation")
+    axis.plot(history.history["loss"], label="train + validation splits")
     axis.set_xlabel("epoch")
     axis.set_ylabel("cross-entropy")
     axis.legend()
@@ -118,7 +124,7 @@ print("reloaded model gives the same predictions:", same)
 
 # ## Conclusion
 #
-# A bidirectional LSTM over masked, variable-length sequences recognises the
+# A bidirectional GRU over masked, variable-length sequences recognises the
 # speakers well above the original paper's figure. The same recipe handles
 # text (`bilstm.build(text=train_texts)` adds a `TextVectorization` and an
 # `Embedding` with masking) and per-step labels (`output="per_step"`).
