@@ -1,3 +1,4 @@
+import inspect
 import itertools
 
 import numpy as np
@@ -139,6 +140,12 @@ def test_pretrain_defaults_are_the_benchmarked_sigmoid_stack(digits):
     dense = [layer for layer in encoder.layers if layer.name.startswith("pretrained")]
     assert [layer.units for layer in dense] == [256, 256, 256]
     assert all(layer.activation.__name__ == "sigmoid" for layer in dense)
+    classifier = autoencoder.build_classifier(encoder, 10)  # dropout 0.5 by default
+    dropout = [layer for layer in classifier.layers if "dropout" in layer.name]
+    assert [layer.rate for layer in dropout] == [0.5]
+    assert (
+        inspect.signature(autoencoder.fine_tune).parameters["head_epochs"].default == 30
+    )
 
 
 def test_latent_tools(digits, tmp_path):
