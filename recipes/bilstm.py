@@ -19,10 +19,11 @@ for per-step outputs the loss and accuracy leave it out.
 
 Defaults, chosen by 5-fold cross-validation over the 270 `japanese_vowels`
 training recordings (never on the test recordings): a bidirectional GRU of 128
-units per direction over standardised input, dropout 0.3, and `fit` that
-trains on the training and validation splits together for a fixed 40 epochs of
-cosine-decayed learning rate (`refit=True`; `refit=False` gives early stopping
-on the validation split instead).
+units per direction over the standardised input and its time differences
+(`deltas=1`: a causal `TimeDeltas` layer inside the model), dropout 0.3, and
+`fit` that trains on the training and validation splits together for a fixed
+40 epochs of cosine-decayed learning rate (`refit=True`; `refit=False` gives
+early stopping on the validation split instead).
 
 XLA: cuDNN's fused LSTM/GRU kernels are the fastest recurrent path on a GPU, but
 XLA cannot compile them. `jit_compile="auto"` therefore never turns XLA on for
@@ -48,6 +49,7 @@ import math
 
 import keras
 import numpy as np
+from keras import ops
 
 from recipes import training
 from recipes.tuning import RecipeHyperModel
@@ -59,6 +61,7 @@ MERGE_MODES = ("concat", "sum", "mul", "ave")
 POOLINGS = ("last", "mean", "max")
 INPUT_NORM = "input_norm"
 EPOCHS = 40  # with `refit=True`, chosen by 5-fold cross-validation
+DELTAS = 1  # time-derivative orders appended to numeric input, chosen likewise
 
 
 def build(
@@ -75,6 +78,7 @@ def build(
     masking=True,
     input_norm=True,
     noise_stddev=0.0,
+    deltas=DELTAS,
     pooling="last",
     text=None,
     vocabulary=None,
@@ -115,6 +119,17 @@ def build(
         noise_stddev: standard deviation of the Gaussian noise added to the
             (normalised) numeric input while training, a data augmentation
             for small data sets; 0 turns it off.
+        deltas: time differences appended to each (normalised, numeric)
+            input step by a `TimeDeltas` layer inside the model, as speech
+            recognisers append "delta" features: 1 (the default) appends the
+            first differences `x[t] - x[t - 1]`, 2 also the second, 0 none.
+            They are backward differences over the unmasked steps only, so
+            neither the padding nor the future leaks into them (the
+            unidirectional model stays causal), and the model still takes the
+            raw sequences. Chosen on 3 x 5-fold cross-validation over the
+            japanese_vowels training recordings: 98.4% with deltas against
+            97.8% without (centred differences, 98.5%, would let a
+            unidirectional model see one step ahead).
         pooling: for `output="sequence"`, how the last recurrent layer's
             outputs become one vector: `"last"` (its final state), `"mean"`
             (the mean over the unmasked steps) or `"max"`.
@@ -148,6 +163,8 @@ def build(
     training.check_choice(output, "output", OUTPUTS)
     training.check_choice(pooling, "pooling", POOLINGS)
     training.check_fraction(dropout_rate, "dropout_rate")
+    if deltas not in (0, 1, 2):
+        raise ValueError(f"`deltas` must be 0, 1 or 2, got {deltas!r}.")
     if noise_stddev:
         training.check_positive(noise_stddev, "noise_stddev")
     is_text = text is not None or vocabulary is not None
@@ -163,6 +180,8 @@ def build(
             x = keras.layers.Normalization(axis=-1, name=INPUT_NORM)(x)  # (B, T, F)
         if noise_stddev:
             x = keras.layers.GaussianNoise(noise_stddev, seed=seed)(x)  # (B, T, F)
+        if deltas:
+            x = TimeDeltas(deltas, name="time_deltas")(x)  # (B, T, F * (1 + deltas))
     recurrent = keras.layers.LSTM if cell == "lstm" else keras.layers.GRU
     for index in range(num_layers):
         last = index == num_layers - 1
@@ -179,6 +198,59 @@ def build(
             x = keras.layers.Dropout(dropout_rate, seed=seed)(x)
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="label")(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+@keras.saving.register_keras_serializable(package="recipes")
+class TimeDeltas(keras.layers.Layer):
+    """Appends time differences to each step, over the unmasked steps only.
+
+    The delta of step `t` is the backward difference `x[t] - x[t - 1]` (0 at
+    the first unmasked step). It is causal: it reads no step after `t`, so a
+    unidirectional model given deltas still sees only the past, and a
+    bidirectional one gains the future from its backward direction alone.
+    Masked steps (the padding) never enter a delta and output zeros; the mask
+    passes through.
+
+    Args:
+        order: 1 appends the deltas, 2 the deltas and the deltas of the
+            deltas.
+
+    Input `(B, T, F)`, output `(B, T, F * (1 + order))`.
+    """
+
+    def __init__(self, order=1, **kwargs):
+        super().__init__(**kwargs)
+        if order not in (1, 2):
+            raise ValueError(f"`order` must be 1 or 2, got {order!r}.")
+        self.order = order
+        self.supports_masking = True
+
+    def call(self, x, mask=None):
+        if mask is None:
+            kept = ops.ones_like(x[..., :1])  # (B, T, 1)
+        else:
+            kept = ops.expand_dims(ops.cast(mask, x.dtype), -1)  # (B, T, 1)
+        # Whether step t - 1 is kept (there is none before the first step).
+        kept_before = ops.pad(kept[:, :-1], [[0, 0], [1, 0], [0, 0]])
+        features = [x * kept]
+        for _ in range(self.order):
+            y = features[-1]
+            before = ops.concatenate([y[:, :1], y[:, :-1]], axis=1)  # y[t - 1]
+            before = kept_before * before + (1 - kept_before) * y
+            features.append(kept * (y - before))
+        return ops.concatenate(features, axis=-1)
+
+    def compute_mask(self, x, mask=None):
+        return mask
+
+    def compute_output_shape(self, input_shape):
+        features = input_shape[-1]
+        if features is not None:
+            features *= 1 + self.order
+        return (*input_shape[:-1], features)
+
+    def get_config(self):
+        return {**super().get_config(), "order": self.order}
 
 
 def _numeric_features(input_shape, masking):
@@ -567,10 +639,10 @@ class HyperModel(RecipeHyperModel):
     """Keras Tuner search space of the bidirectional RNN recipe.
 
     Tunes the cell, units, depth, merge mode, dropout rate, pooling, input
-    noise and learning rate in `build`, and the batch size in `fit`; every
-    default equals the recipe's. Trials train with `fit(refit=False)`: on the
-    training split only, with early stopping, so that the validation split
-    that scores them stays unseen.
+    noise, time deltas and learning rate in `build`, and the batch size in
+    `fit`; every default equals the recipe's. Trials train with
+    `fit(refit=False)`: on the training split only, with early stopping, so
+    that the validation split that scores them stays unseen.
 
     Args:
         input_shape: sequence shape, fixed for the search.
@@ -625,6 +697,7 @@ class HyperModel(RecipeHyperModel):
             dropout_rate=hp.Float("dropout_rate", 0.0, 0.5, step=0.1, default=0.3),
             pooling=hp.Choice("pooling", list(POOLINGS), default="last"),
             noise_stddev=hp.Choice("noise_stddev", [0.0, 0.05, 0.1], default=0.0),
+            deltas=hp.Int("deltas", 0, 2, default=DELTAS),
         )
         learning_rate = hp.Float(
             "learning_rate", 1e-4, 1e-2, sampling="log", default=3e-3

@@ -375,7 +375,19 @@ def lambda_schedule(p, gamma=10.0):
 
 
 def learning_rate_schedule(p, initial, alpha=10.0, beta=0.75):
-    """`mu_p = mu_0 / (1 + alpha * p) ** beta`, Ganin et al.'s annealing."""
+    """`mu_p = mu_0 / (1 + alpha * p) ** beta`, Ganin et al.'s annealing.
+
+    The value `AnnealedLearningRate` computes in-step: float32, `p` clipped to
+    [0, 1], `initial` > 0.
+
+    Args:
+        p: training progress.
+        initial: `mu_0`.
+        alpha, beta: the annealing's constants (Ganin et al.: 10, 0.75).
+
+    Returns:
+        The float `mu_p`.
+    """
     rate = AnnealedLearningRate(initial, total_steps=1, alpha=alpha, beta=beta)
     return float(keras.ops.convert_to_numpy(rate(p)))
 
@@ -388,6 +400,7 @@ class AnnealedLearningRate(keras.optimizers.schedules.LearningRateSchedule):
     the optimizer's iteration count, so the rate is computed inside the
     compiled step (no callback between batches) and a run resumed from a
     checkpoint, which restores the iteration count, continues the annealing.
+    (`schedule` restarts the count at 0 and leaves `start_step` at 0.)
 
     Args:
         initial_learning_rate: `mu_0` (> 0).
@@ -439,9 +452,11 @@ def schedule(
     Every `GradientReversal` in `model` raises its `lambda` with
     `lambda_schedule`, and with `anneal_learning_rate` the optimizer's learning
     rate becomes an `AnnealedLearningRate` from its current rate (or from the
-    initial rate of an earlier annealing). Both are computed inside the
-    compiled training step. `fit` calls this; call it yourself to train a DANN
-    with `model.fit` directly.
+    initial rate of an earlier annealing), and the optimizer's iteration count
+    restarts at 0, as `lambda`'s step does (with Adam, its bias correction
+    restarts too). Both are computed inside the compiled training step, in
+    calls with `training=True` only. `fit` calls this; call it yourself to
+    train a DANN with `model.fit` directly.
 
     Args:
         model: a compiled model with at least one `GradientReversal`.
@@ -476,18 +491,16 @@ def schedule(
             )
         else:
             initial = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-        rate = AnnealedLearningRate(
-            initial,
-            total_steps,
-            alpha=alpha,
-            beta=beta,
-            start_step=int(keras.ops.convert_to_numpy(optimizer.iterations)),
-        )
+        rate = AnnealedLearningRate(initial, total_steps, alpha=alpha, beta=beta)
+        # The count restarts with `lambda`'s step, so that a checkpoint, which
+        # restores both after this call, restores them in agreement.
+        optimizer._iterations.assign(0)
     for layer in reversals:
         layer.schedule(total_steps, gamma)
     if rate is not None:
-        # The learning-rate variable stays tracked by the optimizer, so its
-        # saved weights keep their layout; the rate is now computed in-step.
+        # The optimizer stops tracking its constant learning-rate variable, so
+        # weights saved before this call miss it (`BackupAndRestore` saves
+        # after it, so resuming is unaffected).
         optimizer.learning_rate = rate
         # A step traced by an earlier fit holds the old rate: trace it afresh
         # (in the model's strategy scope, as `fit` itself would).

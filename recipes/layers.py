@@ -236,10 +236,14 @@ class GradientReversal(keras.layers.Layer):
     `lambda` is a non-trainable variable (`layer.lambda_`), saved with the
     weights. It is either fixed (assign it yourself; the new value takes effect
     without retracing) or scheduled: after `layer.schedule(total_steps, gamma)`,
-    every training call sets `lambda = reversal_lambda(step / total_steps,
-    gamma)` and counts `step` up, inside the compiled step, so no Python
-    callback runs between batches. `step` is saved with the weights too, so a
-    run resumed from a checkpoint continues the schedule where it stopped.
+    every call with `training=True` (as `fit` makes them; a custom training
+    loop must pass it, or `lambda` stays where it is) sets `lambda =
+    reversal_lambda(step / total_steps, gamma)` and counts `step` up, inside
+    the compiled step, so no Python callback runs between batches. `step`
+    counts calls: a layer called twice per training step counts twice. It is
+    saved with the weights too, so a run resumed from a checkpoint continues
+    the schedule where it stopped. Files saved before the schedule existed
+    (one weight, `lambda`) still load, with `lambda` fixed.
 
     Args:
         lambda_: initial value of `lambda` (a finite number >= 0).
@@ -280,7 +284,7 @@ class GradientReversal(keras.layers.Layer):
         """Schedules `lambda` over the next `total_steps` training calls.
 
         Args:
-            total_steps: training steps over which `p` runs from 0 to 1
+            total_steps: training calls over which `p` runs from 0 to 1
                 (afterwards `p` stays 1); 0 fixes `lambda` again.
             gamma: steepness of `reversal_lambda` (a finite number >= 0).
         """
@@ -291,6 +295,14 @@ class GradientReversal(keras.layers.Layer):
         self.step.assign(0.0)
         if total_steps:
             self.lambda_.assign(0.0)  # reversal_lambda(0)
+
+    def load_own_variables(self, store):
+        if len(store.keys()) == 1:  # saved before the schedule existed
+            self.lambda_.assign(store["0"])
+            self.total_steps.assign(0.0)
+            self.step.assign(0.0)
+            return
+        super().load_own_variables(store)
 
     def call(self, inputs, training=None):
         lam = self.lambda_

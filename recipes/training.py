@@ -198,6 +198,9 @@ def fit(
         batch = batch_size
     if val is not None and not is_dataset(val) and not isinstance(val, tuple):
         val = (val,)
+    # `BackupAndRestore` leaves the epoch it resumed from on the model, and
+    # Keras 3.15 never clears it: a later fit would skip that many epochs.
+    model._initial_epoch = None
     return model.fit(
         x,
         y,

@@ -113,6 +113,25 @@ def test_padding_with_zero_steps_does_not_change_the_prediction(kwargs):
     )
 
 
+def test_time_deltas_are_causal_backward_differences_over_unmasked_steps():
+    x = np.array([[[1.0], [4.0], [2.0], [0.0], [0.0]]], "float32")  # 2 padding
+    mask = np.array([[True, True, True, False, False]])
+    out = np.asarray(bilstm.TimeDeltas(2)(x, mask=mask))
+    np.testing.assert_allclose(
+        out[0],
+        [[1, 0, 0], [4, 3, 3], [2, -2, -5], [0, 0, 0], [0, 0, 0]],  # x, dx, d(dx)
+    )
+    # Causal: changing a later step changes no earlier output.
+    later = x.copy()
+    later[0, 2] = 9.0
+    changed = np.asarray(bilstm.TimeDeltas(2)(later, mask=mask))
+    np.testing.assert_allclose(changed[0, :2], out[0, :2])
+    # The default model appends first differences; deltas=0 leaves them out.
+    assert bilstm.build().get_layer("time_deltas").order == 1
+    layers = bilstm.build(units=4, deltas=0).layers
+    assert not any(isinstance(layer, bilstm.TimeDeltas) for layer in layers)
+
+
 def next_sign_task(n, steps, seed):
     """Label at step t: whether input t + 1 is positive (0 at the last step)."""
     x = np.random.default_rng(seed).normal(size=(n, steps, 1)).astype("float32")
@@ -188,6 +207,7 @@ def test_digits_are_read_as_eight_steps_of_eight_features():
         ({"pooling": "attention"}, "pooling"),
         ({"dropout_rate": 1.0}, "dropout_rate"),
         ({"noise_stddev": -0.1}, "noise_stddev"),
+        ({"deltas": 3}, "deltas"),
         ({"input_shape": (12,)}, "input_shape"),
         ({"input_shape": (4, 5, 6, 7)}, "input_shape"),
         ({"vocabulary": []}, "vocabulary"),
@@ -245,6 +265,7 @@ def test_hypermodel_defaults_equal_recipe_defaults(monkeypatch):
         "dropout_rate": 0.3,
         "pooling": "last",
         "noise_stddev": 0.0,
+        "deltas": 1,
         "learning_rate": 3e-3,
     }
     assert model.optimizer.clipnorm == 1.0

@@ -68,6 +68,19 @@ def test_gradient_is_minus_lambda_times_incoming_for_changing_lambda(jit_compile
     assert gradient.experimental_get_tracing_count() == 1
 
 
+def test_gradient_reversal_loads_weights_saved_before_the_schedule():
+    layer = layers.GradientReversal(lambda_=0.1)
+    layer.schedule(total_steps=10)
+    layer.load_own_variables({"0": np.array(0.7, "float32")})  # the old layout
+    assert float(layer.lambda_.numpy()) == pytest.approx(0.7)
+    assert float(layer.total_steps.numpy()) == 0  # fixed, not scheduled
+    x = tf.ones((2, 3))
+    layer(x, training=True)
+    assert float(layer.lambda_.numpy()) == pytest.approx(0.7)
+    with pytest.raises(ValueError):  # any other layout is still an error
+        layer.load_own_variables({"0": np.array(0.7), "1": np.array(1.0)})
+
+
 @pytest.mark.parametrize("value", [-0.1, float("nan"), float("inf"), True, "1"])
 def test_gradient_reversal_refuses_bad_lambda(value):
     with pytest.raises(ValueError, match="lambda_"):
@@ -163,7 +176,8 @@ def test_several_steps_per_call_follow_the_same_schedule(domains):
     assert float(reversal.step.numpy()) == 4
 
 
-def test_interrupted_fit_resumes_the_schedules(domains, tmp_path):
+@pytest.mark.parametrize("same_model", [False, True])
+def test_interrupted_fit_resumes_the_schedules(domains, tmp_path, same_model):
     class Interrupt(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             if epoch == 1:
@@ -181,10 +195,12 @@ def test_interrupted_fit_resumes_the_schedules(domains, tmp_path):
             checkpoint_dir=checkpoint_dir,
             callbacks=[Interrupt()],
         )
-    resumed = dann.compile(small(), learning_rate=0.01, steps_per_execution=1)
+    # A new process builds a new model; a notebook retries with the same one.
+    if not same_model:
+        model = dann.compile(small(), learning_rate=0.01, steps_per_execution=1)
     recorder = ScheduleRecorder()
     history = dann.fit(
-        resumed,
+        model,
         domains,
         epochs=4,
         batch_size=8,
@@ -194,6 +210,21 @@ def test_interrupted_fit_resumes_the_schedules(domains, tmp_path):
     )
     assert len(history.history["loss"]) == 2  # epochs 3 and 4 only
     progress = np.arange(8, 16) / 16  # the second half of the 16 steps
+    np.testing.assert_allclose(
+        recorder.lambdas, [dann.lambda_schedule(p) for p in progress], rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        recorder.rates,
+        [dann.learning_rate_schedule(p, 0.01) for p in progress],
+        rtol=1e-6,
+    )
+    # A later fit on the same model runs all its epochs and schedules again.
+    recorder = ScheduleRecorder()
+    history = dann.fit(
+        model, domains, epochs=2, batch_size=8, verbose=0, callbacks=[recorder]
+    )
+    assert len(history.history["loss"]) == 2
+    progress = np.arange(8) / 8
     np.testing.assert_allclose(
         recorder.lambdas, [dann.lambda_schedule(p) for p in progress], rtol=1e-6
     )
