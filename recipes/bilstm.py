@@ -20,9 +20,10 @@ for per-step outputs the loss and accuracy leave it out.
 Defaults, chosen by 5-fold cross-validation over the 270 `japanese_vowels`
 training recordings (never on the test recordings): a bidirectional GRU of 128
 units per direction over the standardised input and its time differences
-(`deltas=1`: a causal `TimeDeltas` layer inside the model), dropout 0.3, and
-`fit` that trains on the training and validation splits together for a fixed
-40 epochs of cosine-decayed learning rate (`refit=True`; `refit=False` gives
+(`deltas=1`: a causal `TimeDeltas` layer inside the model), dropout 0.3, a
+label-smoothed cross-entropy (`label_smoothing=0.1` in `compile`), and `fit`
+that trains on the training and validation splits together for a fixed 40
+epochs of cosine-decayed learning rate (`refit=True`; `refit=False` gives
 early stopping on the validation split instead).
 
 XLA: cuDNN's fused LSTM/GRU kernels are the fastest recurrent path on a GPU, but
@@ -60,8 +61,12 @@ OUTPUTS = ("sequence", "per_step")
 MERGE_MODES = ("concat", "sum", "mul", "ave")
 POOLINGS = ("last", "mean", "max")
 INPUT_NORM = "input_norm"
+# Training steps per compiled call: an epoch of japanese_vowels is 7-9
+# batches, so one call covers most of it.
+STEPS_PER_EXECUTION = 8
 EPOCHS = 40  # with `refit=True`, chosen by 5-fold cross-validation
 DELTAS = 1  # time-derivative orders appended to numeric input, chosen likewise
+LABEL_SMOOTHING = 0.1  # of `compile`'s loss, chosen likewise
 
 
 def build(
@@ -127,9 +132,11 @@ def build(
             neither the padding nor the future leaks into them (the
             unidirectional model stays causal), and the model still takes the
             raw sequences. Chosen on 3 x 5-fold cross-validation over the
-            japanese_vowels training recordings: 98.4% with deltas against
-            97.8% without (centred differences, 98.5%, would let a
-            unidirectional model see one step ahead).
+            japanese_vowels training recordings: 99.5% with deltas against
+            99.3% without (with the default label smoothing), 98.4% against
+            97.8% without smoothing; a small but steady gain. Centred
+            differences (98.5% without smoothing) would let a unidirectional
+            model see one step ahead.
         pooling: for `output="sequence"`, how the last recurrent layer's
             outputs become one vector: `"last"` (its final state), `"mean"`
             (the mean over the unmasked steps) or `"max"`.
@@ -338,15 +345,51 @@ def _recurrent_layers(model):
             yield layer
 
 
+@keras.saving.register_keras_serializable(package="recipes")
+class SmoothedSparseCrossentropy(keras.losses.Loss):
+    """Cross-entropy of integer labels against label-smoothed targets.
+
+    The target of label `k` is `1 - label_smoothing` on class `k` plus
+    `label_smoothing / num_classes` on every class (Szegedy et al. 2016), as
+    `keras.losses.CategoricalCrossentropy(label_smoothing=...)` does for
+    one-hot labels: `(1 - e) * (-log p[k]) + e * mean_j(-log p[j])`. Takes
+    labels `(B,)` or `(B, T)` and probabilities `(B, K)` or `(B, T, K)`;
+    Keras applies the output's mask (padded steps) as for any loss.
+
+    Args:
+        label_smoothing: `e`, in [0, 1).
+    """
+
+    def __init__(self, label_smoothing=0.1, name="smoothed_crossentropy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        training.check_fraction(label_smoothing, "label_smoothing")
+        self.label_smoothing = float(label_smoothing)
+
+    def call(self, y_true, y_pred):
+        if len(y_true.shape) == len(y_pred.shape):
+            y_true = ops.squeeze(y_true, axis=-1)  # (B, 1) labels -> (B,)
+        epsilon = keras.config.epsilon()
+        log_p = ops.log(ops.clip(y_pred, epsilon, 1.0 - epsilon))  # (..., K)
+        one_hot = ops.one_hot(ops.cast(y_true, "int32"), y_pred.shape[-1])
+        nll = -ops.sum(one_hot * log_p, axis=-1)  # (...)
+        uniform = -ops.mean(log_p, axis=-1)  # (...)
+        return (1.0 - self.label_smoothing) * nll + self.label_smoothing * uniform
+
+    def get_config(self):
+        return {**super().get_config(), "label_smoothing": self.label_smoothing}
+
+
 def compile(
     model,
     *,
     learning_rate=3e-3,
     optimizer="auto",
     clipnorm=1.0,
+    label_smoothing=LABEL_SMOOTHING,
     jit_compile="auto",
+    steps_per_execution="auto",
 ):
-    """Compiles a recurrent classifier: sparse cross-entropy, accuracy, clipping.
+    """Compiles a recurrent classifier: cross-entropy, accuracy, clipping.
 
     Args:
         model: a model from `build`.
@@ -355,13 +398,30 @@ def compile(
             keeps its own clipping; `clipnorm` is then ignored).
         clipnorm: the largest gradient norm (each variable's gradient is
             rescaled to at most this norm); `None` turns clipping off.
+        label_smoothing: the loss is the cross-entropy against targets that
+            move this much probability from the true class to all classes
+            evenly (`SmoothedSparseCrossentropy`); 0 gives the plain sparse
+            cross-entropy. The default 0.1 was chosen on 3 x 5-fold
+            cross-validation over the japanese_vowels training recordings
+            (default model, with deltas): 99.5% against 98.4% without
+            smoothing (0.2: 99.3% on 2 x 5 folds). The `loss` that `fit` and
+            `evaluate` report is this smoothed cross-entropy.
         jit_compile: `"auto"` (no XLA: cuDNN kernels on a GPU, see the module
             docstring), `True` (XLA; the recurrent layers then stop using cuDNN)
             or `False`.
+        steps_per_execution: training steps per call of the compiled step
+            (Keras's `compile` argument): `"auto"` (`STEPS_PER_EXECUTION` on
+            one replica, 1 under a multi-replica strategy) or a positive int.
+            Batch-level callbacks then run once per call.
 
     Returns:
         The compiled model.
     """
+    steps_per_execution = training.resolve_steps_per_execution(
+        steps_per_execution,
+        STEPS_PER_EXECUTION,
+        getattr(model, "distribute_strategy", None),
+    )
     text = is_text_model(model)
     if text and jit_compile is True:
         raise ValueError(
@@ -377,11 +437,17 @@ def compile(
     if clipnorm is not None:
         training.check_positive(clipnorm, "clipnorm")
         extra["clipnorm"] = clipnorm
+    training.check_fraction(label_smoothing, "label_smoothing")
+    if label_smoothing:
+        loss = SmoothedSparseCrossentropy(label_smoothing)
+    else:
+        loss = keras.losses.SparseCategoricalCrossentropy()
     model.compile(
         optimizer=training.make_optimizer(optimizer, learning_rate, **extra),
-        loss=keras.losses.SparseCategoricalCrossentropy(),
+        loss=loss,
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
         jit_compile=jit,
+        steps_per_execution=steps_per_execution,
     )
     return model
 
@@ -620,7 +686,9 @@ def adapt_input_norm(model, x, *, force=False):
 
 
 def evaluate(model, data, *, batch_size=256):
-    """Test accuracy and cross-entropy (per step, padding excluded, if per-step).
+    """Test accuracy and loss (per step, padding excluded, if per-step).
+
+    The loss is `compile`'s: the label-smoothed cross-entropy by default.
 
     Args:
         model: a compiled model.
@@ -639,8 +707,9 @@ class HyperModel(RecipeHyperModel):
     """Keras Tuner search space of the bidirectional RNN recipe.
 
     Tunes the cell, units, depth, merge mode, dropout rate, pooling, input
-    noise, time deltas and learning rate in `build`, and the batch size in
-    `fit`; every default equals the recipe's. Trials train with
+    noise and time deltas in `build`, the learning rate and label smoothing
+    in `compile`, and the batch size in `fit`; every default equals the
+    recipe's. Trials train with
     `fit(refit=False)`: on the training split only, with early stopping, so
     that the validation split that scores them stays unseen.
 
@@ -702,7 +771,12 @@ class HyperModel(RecipeHyperModel):
         learning_rate = hp.Float(
             "learning_rate", 1e-4, 1e-2, sampling="log", default=3e-3
         )
-        return compile(model, learning_rate=learning_rate)
+        label_smoothing = hp.Choice(
+            "label_smoothing", [0.0, 0.1, 0.2], default=LABEL_SMOOTHING
+        )
+        return compile(
+            model, learning_rate=learning_rate, label_smoothing=label_smoothing
+        )
 
     def fit(self, hp, model, data, **kwargs):
         """Fits with `refit=False`: the trial is scored on the validation split,

@@ -37,6 +37,20 @@ def test_builds_fits_evaluates_and_round_trips(vowels, tmp_path):
     assert bilstm.evaluate(loaded, vowels) == pytest.approx(metrics, abs=1e-5)
 
 
+def test_several_steps_per_call_train_exactly_as_one(vowels):
+    assert bilstm.compile(small()).steps_per_execution == bilstm.STEPS_PER_EXECUTION
+    weights = []
+    for steps_per_execution in (1, 4):
+        keras.utils.set_random_seed(0)
+        model = bilstm.compile(small(seed=0), steps_per_execution=steps_per_execution)
+        bilstm.fit(model, vowels, epochs=2, batch_size=8, verbose=0)
+        weights.append(model.get_weights())
+    for one, several in zip(*weights):
+        np.testing.assert_array_equal(one, several)
+    with pytest.raises(ValueError, match="steps_per_execution"):
+        bilstm.compile(small(), steps_per_execution=0)
+
+
 def test_fit_refits_on_train_and_val_with_a_cosine_schedule(vowels):
     model = bilstm.compile(small(), learning_rate=4e-3)
     rates = []
@@ -75,6 +89,22 @@ def test_auto_never_turns_xla_on_even_with_a_gpu(monkeypatch):
     model = bilstm.compile(small())
     assert model.jit_compile is False
     assert all(layer.use_cudnn == "auto" for layer in bilstm._recurrent_layers(model))
+
+
+def test_label_smoothing_is_on_by_default_and_matches_keras():
+    assert bilstm.compile(small()).loss.label_smoothing == 0.1
+    plain = bilstm.compile(small(), label_smoothing=0.0).loss
+    assert isinstance(plain, keras.losses.SparseCategoricalCrossentropy)
+    rng = np.random.default_rng(0)
+    probabilities = rng.dirichlet(np.ones(4), size=(3, 5)).astype("float32")
+    labels = rng.integers(0, 4, size=(3, 5))  # per-step labels
+    smoothed = bilstm.SmoothedSparseCrossentropy(0.2)(labels, probabilities)
+    reference = keras.losses.CategoricalCrossentropy(label_smoothing=0.2)(
+        np.eye(4)[labels], probabilities
+    )
+    assert float(smoothed) == pytest.approx(float(reference), rel=1e-5)
+    with pytest.raises(ValueError, match="label_smoothing"):
+        bilstm.compile(small(), label_smoothing=1.0)
 
 
 def test_gradient_clipping_is_on_by_default_and_settable():
@@ -267,6 +297,7 @@ def test_hypermodel_defaults_equal_recipe_defaults(monkeypatch):
         "noise_stddev": 0.0,
         "deltas": 1,
         "learning_rate": 3e-3,
+        "label_smoothing": 0.1,
     }
     assert model.optimizer.clipnorm == 1.0
     assert float(model.optimizer.learning_rate) == pytest.approx(3e-3)

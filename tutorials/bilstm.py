@@ -68,7 +68,11 @@ model = bilstm.build(input_shape=bundle.info.input_shape, num_classes=9)
 model.summary()
 
 # Recurrent nets are prone to exploding gradients, so `compile` clips the
-# gradient norm at 1.0 by default. `jit_compile="auto"` keeps XLA off: on a GPU
+# gradient norm at 1.0 by default. Its loss is the cross-entropy against
+# label-smoothed targets (`label_smoothing=0.1`: the true speaker gets 0.9 of
+# the target probability plus an even share of the rest), which keeps the
+# model from growing over-confident on 270 recordings; on cross-validation
+# over the training recordings it removed most of the remaining errors. `jit_compile="auto"` keeps XLA off: on a GPU
 # the fused cuDNN kernels are faster, and XLA cannot compile them.
 
 model = bilstm.compile(model)
@@ -94,7 +98,7 @@ try:
     figure, axis = plt.subplots(figsize=(5, 3))
     axis.plot(history.history["loss"], label="train + validation splits")
     axis.set_xlabel("epoch")
-    axis.set_ylabel("cross-entropy")
+    axis.set_ylabel("label-smoothed cross-entropy")
     axis.legend()
     figure.tight_layout()
     figure.savefig(os.path.join(args.out, "bilstm_loss.png"))
