@@ -396,17 +396,16 @@ def learning_rate_schedule(p, initial, alpha=10.0, beta=0.75):
 class AnnealedLearningRate(keras.optimizers.schedules.LearningRateSchedule):
     """Ganin et al.'s annealing `mu_p = mu_0 / (1 + alpha * p) ** beta`.
 
-    `p = (step - start_step) / total_steps`, clipped to [0, 1], where `step` is
-    the optimizer's iteration count, so the rate is computed inside the
-    compiled step (no callback between batches) and a run resumed from a
-    checkpoint, which restores the iteration count, continues the annealing.
-    (`schedule` restarts the count at 0 and leaves `start_step` at 0.)
+    `p = step / total_steps`, clipped to [0, 1], where `step` is the
+    optimizer's iteration count (which `schedule` restarts at 0), so the rate
+    is computed inside the compiled step (no callback between batches) and a
+    run resumed from a checkpoint, which restores the iteration count,
+    continues the annealing.
 
     Args:
         initial_learning_rate: `mu_0` (> 0).
         total_steps: optimizer steps over which `p` runs from 0 to 1 (>= 1).
         alpha, beta: the annealing's constants (>= 0; Ganin et al.: 10, 0.75).
-        start_step: the iteration count at which `p = 0`.
 
     Example:
 
@@ -414,24 +413,18 @@ class AnnealedLearningRate(keras.optimizers.schedules.LearningRateSchedule):
     >>> optimizer = keras.optimizers.SGD(rate, momentum=0.9)
     """
 
-    def __init__(
-        self, initial_learning_rate, total_steps, *, alpha=10.0, beta=0.75, start_step=0
-    ):
+    def __init__(self, initial_learning_rate, total_steps, *, alpha=10.0, beta=0.75):
         training.check_positive(initial_learning_rate, "initial_learning_rate")
         training.check_positive_int(total_steps, "total_steps")
         training.check_non_negative(alpha, "alpha")
         training.check_non_negative(beta, "beta")
-        training.check_positive_int(start_step, "start_step", minimum=0)
         self.initial_learning_rate = float(initial_learning_rate)
         self.total_steps = int(total_steps)
         self.alpha, self.beta = float(alpha), float(beta)
-        self.start_step = int(start_step)
 
     def __call__(self, step):
         step = keras.ops.cast(step, "float32")
-        progress = keras.ops.clip(
-            (step - self.start_step) / self.total_steps, 0.0, 1.0
-        )  # ()
+        progress = keras.ops.clip(step / self.total_steps, 0.0, 1.0)  # ()
         return self.initial_learning_rate / (1.0 + self.alpha * progress) ** self.beta
 
     def get_config(self):
@@ -440,7 +433,6 @@ class AnnealedLearningRate(keras.optimizers.schedules.LearningRateSchedule):
             "total_steps": self.total_steps,
             "alpha": self.alpha,
             "beta": self.beta,
-            "start_step": self.start_step,
         }
 
 

@@ -135,6 +135,20 @@ class ScheduleRecorder(keras.callbacks.Callback):
         reversal = self.model.get_layer("gradient_reversal")
         self.lambdas.append(float(reversal.lambda_.numpy()))
 
+    def assert_followed(self, progress, initial_rate=0.01, lambda_atol=0.0):
+        """The recorded steps used the schedules' values at `progress`."""
+        np.testing.assert_allclose(
+            self.lambdas,
+            [dann.lambda_schedule(p, 10.0) for p in progress],
+            rtol=1e-6,
+            atol=lambda_atol,
+        )
+        np.testing.assert_allclose(
+            self.rates,
+            [dann.learning_rate_schedule(p, initial_rate) for p in progress],
+            rtol=1e-6,
+        )
+
 
 def test_fit_schedules_lambda_and_learning_rate_inside_every_step(domains):
     model = dann.compile(small(), learning_rate=0.01, steps_per_execution=1)
@@ -143,11 +157,7 @@ def test_fit_schedules_lambda_and_learning_rate_inside_every_step(domains):
         model, domains, epochs=2, batch_size=8, verbose=0, callbacks=[recorder]
     )
     steps = len(domains.source.train[0]) // 8  # 4 batches per epoch
-    progress = np.arange(2 * steps) / (2 * steps)
-    expected = [dann.lambda_schedule(p, 10.0) for p in progress]
-    np.testing.assert_allclose(recorder.lambdas, expected, rtol=1e-6, atol=1e-7)
-    rates = [dann.learning_rate_schedule(p, 0.01) for p in progress]
-    np.testing.assert_allclose(recorder.rates, rates, rtol=1e-6)
+    recorder.assert_followed(np.arange(2 * steps) / (2 * steps), lambda_atol=1e-7)
     reversal = model.get_layer("gradient_reversal")
     assert float(reversal.step.numpy()) == 2 * steps
     assert int(model.optimizer.iterations.numpy()) == 2 * steps
@@ -209,30 +219,14 @@ def test_interrupted_fit_resumes_the_schedules(domains, tmp_path, same_model):
         callbacks=[recorder],
     )
     assert len(history.history["loss"]) == 2  # epochs 3 and 4 only
-    progress = np.arange(8, 16) / 16  # the second half of the 16 steps
-    np.testing.assert_allclose(
-        recorder.lambdas, [dann.lambda_schedule(p) for p in progress], rtol=1e-6
-    )
-    np.testing.assert_allclose(
-        recorder.rates,
-        [dann.learning_rate_schedule(p, 0.01) for p in progress],
-        rtol=1e-6,
-    )
+    recorder.assert_followed(np.arange(8, 16) / 16)  # the second half of 16 steps
     # A later fit on the same model runs all its epochs and schedules again.
     recorder = ScheduleRecorder()
     history = dann.fit(
         model, domains, epochs=2, batch_size=8, verbose=0, callbacks=[recorder]
     )
     assert len(history.history["loss"]) == 2
-    progress = np.arange(8) / 8
-    np.testing.assert_allclose(
-        recorder.lambdas, [dann.lambda_schedule(p) for p in progress], rtol=1e-6
-    )
-    np.testing.assert_allclose(
-        recorder.rates,
-        [dann.learning_rate_schedule(p, 0.01) for p in progress],
-        rtol=1e-6,
-    )
+    recorder.assert_followed(np.arange(8) / 8)
 
 
 # ------------------------------------------------------------------- recipe ---
