@@ -170,8 +170,7 @@ def build(
     training.check_choice(output, "output", OUTPUTS)
     training.check_choice(pooling, "pooling", POOLINGS)
     training.check_fraction(dropout_rate, "dropout_rate")
-    if deltas not in (0, 1, 2):
-        raise ValueError(f"`deltas` must be 0, 1 or 2, got {deltas!r}.")
+    training.check_choice(deltas, "deltas", (0, 1, 2))
     if noise_stddev:
         training.check_positive(noise_stddev, "noise_stddev")
     is_text = text is not None or vocabulary is not None
@@ -227,8 +226,7 @@ class TimeDeltas(keras.layers.Layer):
 
     def __init__(self, order=1, **kwargs):
         super().__init__(**kwargs)
-        if order not in (1, 2):
-            raise ValueError(f"`order` must be 1 or 2, got {order!r}.")
+        training.check_choice(order, "order", (1, 2))
         self.order = order
         self.supports_masking = True
 
