@@ -18,6 +18,7 @@ QUALITY = {
     "convnet": "benchmarks.convnet",
     "dann": "benchmarks.dann",
     "gan": "benchmarks.gan",
+    "msda": "benchmarks.msda",  # the mSDA part of the autoencoder issue (3)
     "siamese": "benchmarks.siamese",
     "tuning": "benchmarks.tuning",  # the ConvNet search of issue 9, not a recipe
     "vae": "benchmarks.vae",
