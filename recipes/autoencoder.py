@@ -29,7 +29,7 @@ Example:
 >>> from recipes import autoencoder, data
 >>> bundle = data.load("digits")
 >>> model = autoencoder.compile(autoencoder.build(noise="masking", noise_level=0.2))
->>> history = autoencoder.fit(model, bundle, epochs=5)
+>>> history = autoencoder.fit(model, bundle, epochs=5, verbose=0)
 >>> sorted(autoencoder.evaluate(model, bundle))
 ['binary_crossentropy', 'loss', 'mse']
 """
@@ -401,8 +401,16 @@ def pretrain(
 
     Example:
 
-    >>> encoder = pretrain(bundle)  # 3 x 256 sigmoid units, 60 epochs each
+    >>> from recipes import data
+    >>> bundle = data.load("digits")
+    >>> encoder = pretrain(bundle)  # 3 x 256 units, 60 epochs each  # doctest: +SKIP
+    >>> encoder = pretrain(bundle, layer_sizes=(64, 32), epochs_per_layer=1)  # quicker
+    >>> encoder.output_shape
+    (None, 32)
     >>> classifier = build_classifier(encoder, num_classes=10)
+    >>> history = fine_tune(classifier, bundle, head_epochs=0, epochs=1, verbose=0)
+    >>> sorted(evaluate(classifier, bundle))
+    ['accuracy', 'loss']
     """
     layer_sizes = tuple(layer_sizes)
     if not layer_sizes:
@@ -721,9 +729,13 @@ class HyperModel(RecipeHyperModel):
     Example:
 
     >>> import keras_tuner
+    >>> from recipes import autoencoder, data
     >>> tuner = keras_tuner.RandomSearch(
     ...     autoencoder.HyperModel(input_shape=(8, 8, 1)),
     ...     objective="val_loss", max_trials=3)
+    >>> sorted(tuner.oracle.hyperparameters.values)  # batch_size joins in `fit`
+    ['code_size', 'hidden_units', 'learning_rate', 'noise', 'noise_level']
+    >>> tuner.search(data.load("digits"), epochs=10)  # doctest: +SKIP
     """
 
     default_batch_size = 32

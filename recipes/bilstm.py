@@ -39,7 +39,7 @@ Example:
 >>> from recipes import bilstm, data
 >>> bundle = data.load("japanese_vowels")
 >>> model = bilstm.compile(bilstm.build(input_shape=(None, 12), num_classes=9))
->>> history = bilstm.fit(model, bundle, epochs=2)
+>>> history = bilstm.fit(model, bundle, epochs=1, verbose=0)
 >>> sorted(bilstm.evaluate(model, bundle))
 ['accuracy', 'loss']
 """
@@ -722,9 +722,14 @@ class HyperModel(RecipeHyperModel):
     Example:
 
     >>> import keras_tuner
+    >>> from recipes import bilstm, data
     >>> tuner = keras_tuner.RandomSearch(
     ...     bilstm.HyperModel(input_shape=(None, 12), num_classes=9),
     ...     objective="val_accuracy", max_trials=3)
+    >>> sorted(tuner.oracle.hyperparameters.values)  # batch_size joins in `fit`
+    ['cell', 'deltas', 'dropout_rate', 'label_smoothing', 'learning_rate',
+     'merge_mode', 'noise_stddev', 'num_layers', 'pooling', 'units']
+    >>> tuner.search(data.load("japanese_vowels"), epochs=10)  # doctest: +SKIP
     """
 
     def __init__(

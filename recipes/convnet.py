@@ -16,7 +16,7 @@ Example:
 >>> from recipes import convnet, data
 >>> bundle = data.load("digits")
 >>> model = convnet.compile(convnet.build(input_shape=(8, 8, 1), num_classes=10))
->>> history = convnet.fit(model, bundle, epochs=2)
+>>> history = convnet.fit(model, bundle, epochs=1, verbose=0)
 >>> sorted(convnet.evaluate(model, bundle))
 ['accuracy', 'loss']
 """
@@ -251,9 +251,13 @@ class HyperModel(RecipeHyperModel):
     Example:
 
     >>> import keras_tuner
+    >>> from recipes import convnet, data
     >>> tuner = keras_tuner.RandomSearch(
     ...     convnet.HyperModel(input_shape=(8, 8, 1), num_classes=10),
     ...     objective="val_accuracy", max_trials=3)
+    >>> sorted(tuner.oracle.hyperparameters.values)  # batch_size joins in `fit`
+    ['arch', 'depth', 'dropout_rate', 'learning_rate', 'width']
+    >>> tuner.search(data.load("digits"), epochs=10)  # doctest: +SKIP
     """
 
     def __init__(self, *, input_shape=(8, 8, 1), num_classes=10, **kwargs):

@@ -26,7 +26,7 @@ Example:
 >>> from recipes import dann
 >>> domains = dann.load_data("digits_m")
 >>> model = dann.compile(dann.build())
->>> history = dann.fit(model, domains, epochs=2)
+>>> history = dann.fit(model, domains, epochs=1, verbose=0)
 >>> sorted(dann.evaluate(model, domains))
 ['domain_accuracy', 'proxy_a_distance', 'source_accuracy', 'target_accuracy']
 """
@@ -410,6 +410,8 @@ class AnnealedLearningRate(keras.optimizers.schedules.LearningRateSchedule):
     Example:
 
     >>> rate = AnnealedLearningRate(0.01, total_steps=100)
+    >>> round(float(rate(0)), 6), round(float(rate(100)), 6)  # 0.01 / 11**0.75
+    (0.01, 0.001656)
     >>> optimizer = keras.optimizers.SGD(rate, momentum=0.9)
     """
 
@@ -846,9 +848,13 @@ class HyperModel(RecipeHyperModel):
 
     Example:
 
+    >>> import keras_tuner
+    >>> from recipes import dann
     >>> tuner = keras_tuner.RandomSearch(
     ...     dann.HyperModel(), objective=dann.HyperModel.objective, max_trials=3)
-    >>> tuner.search(dann.load_data("digits_m"), epochs=10)
+    >>> sorted(tuner.oracle.hyperparameters.values)  # batch_size, gamma join in `fit`
+    ['domain_units', 'learning_rate', 'width']
+    >>> tuner.search(dann.load_data("digits_m"), epochs=10)  # doctest: +SKIP
     """
 
     objective = keras_tuner.Objective("val_target_accuracy", direction="max")

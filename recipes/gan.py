@@ -45,7 +45,7 @@ Example:
 >>> from recipes import data, gan
 >>> bundle = data.load("digits")
 >>> model = gan.compile(gan.build(input_shape=(8, 8, 1)), d_steps=2)
->>> history = gan.fit(model, bundle, epochs=2)
+>>> history = gan.fit(model, bundle, epochs=1, verbose=0)
 >>> gan.sample(model, 16, seed=0).shape
 (16, 8, 8, 1)
 """
@@ -267,7 +267,17 @@ class GAN(keras.Model):
 
     Example:
 
+    >>> generator = keras.Sequential([
+    ...     keras.Input((32,)),
+    ...     keras.layers.Dense(64, activation="sigmoid"),
+    ...     keras.layers.Reshape((8, 8, 1)),
+    ... ])
+    >>> discriminator = keras.Sequential(
+    ...     [keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(1)]
+    ... )
     >>> model = GAN(generator, discriminator, latent_dim=32)
+    >>> tuple(model(keras.ops.zeros((2, 32))).shape)  # model(z) is generator(z)
+    (2, 8, 8, 1)
     """
 
     def __init__(
@@ -724,7 +734,12 @@ def sample(model, n, seed=0, *, batch_size=256):
 
     Example:
 
+    >>> model = build(input_shape=(8, 8, 1))  # untrained here, for brevity
     >>> images = sample(model, 64, seed=1)
+    >>> images.shape
+    (64, 8, 8, 1)
+    >>> bool(np.array_equal(images, sample(model, 64, seed=1)))
+    True
     """
     return np.asarray(
         model.generator.predict(noise(model, n, seed), batch_size=batch_size, verbose=0)
@@ -778,7 +793,13 @@ class GANMonitor(keras.callbacks.Callback):
 
     Example:
 
-    >>> fit(model, bundle, callbacks=[GANMonitor("samples", every=10)])
+    >>> from recipes import data
+    >>> model = compile(build(input_shape=(8, 8, 1)))
+    >>> monitor = GANMonitor("samples", num_images=16, every=10)
+    >>> history = fit(
+    ...     model, data.load("digits"), epochs=1, callbacks=[monitor], verbose=0)
+    >>> monitor.paths  # the last epoch always gets a grid
+    ['samples/epoch_0001.png']
     """
 
     def __init__(self, directory, num_images=64, every=10, seed=0):
@@ -825,8 +846,14 @@ class HyperModel(RecipeHyperModel):
     Example:
 
     >>> import keras_tuner
+    >>> from recipes import data, gan
     >>> tuner = keras_tuner.RandomSearch(
-    ...     gan.HyperModel(input_shape=(8, 8, 1)), max_trials=3)
+    ...     gan.HyperModel(input_shape=(8, 8, 1)),
+    ...     objective=gan.HyperModel.objective, max_trials=3)
+    >>> sorted(tuner.oracle.hyperparameters.values)  # batch_size joins in `fit`
+    ['arch', 'd_learning_rate', 'd_steps', 'g_learning_rate', 'latent_dim',
+     'width']
+    >>> tuner.search(data.load("digits"), epochs=10)  # doctest: +SKIP
     """
 
     default_batch_size = 64

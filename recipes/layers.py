@@ -32,7 +32,7 @@ class RandomShift(keras.layers.Layer):
     Example:
 
     >>> shift = RandomShift(max_shift=1, seed=0)
-    >>> shift(keras.ops.ones((2, 8, 8, 1)), training=True).shape
+    >>> tuple(shift(keras.ops.ones((2, 8, 8, 1)), training=True).shape)
     (2, 8, 8, 1)
     """
 
@@ -87,8 +87,11 @@ class EuclideanDistance(keras.layers.Layer):
 
     Example:
 
-    >>> EuclideanDistance()([keras.ops.zeros((2, 3)), keras.ops.ones((2, 3))]).shape
-    (2, 1)
+    >>> a, b = keras.ops.zeros((2, 3)), keras.ops.ones((2, 3))
+    >>> distance = EuclideanDistance()([a, b])
+    >>> keras.ops.convert_to_numpy(distance).round(4)  # sqrt(3)
+    array([[1.7321],
+           [1.7321]], dtype=float32)
     """
 
     def __init__(self, epsilon=1e-9, **kwargs):
@@ -120,9 +123,11 @@ class CosineSimilarity(keras.layers.Layer):
 
     Example:
 
-    >>> CosineSimilarity()([keras.ops.ones((2, 3)), keras.ops.ones((2, 3))])
-    ... # doctest: +SKIP
-    [[1.], [1.]]
+    >>> x = keras.ops.ones((2, 3))
+    >>> similarity = CosineSimilarity()([x, x])
+    >>> keras.ops.convert_to_numpy(similarity).round(4)
+    array([[1.],
+           [1.]], dtype=float32)
     """
 
     def __init__(self, epsilon=1e-7, **kwargs):
@@ -159,7 +164,7 @@ class WeightedL1Similarity(keras.layers.Layer):
     Example:
 
     >>> layer = WeightedL1Similarity()
-    >>> layer([keras.ops.zeros((2, 3)), keras.ops.ones((2, 3))]).shape
+    >>> tuple(layer([keras.ops.zeros((2, 3)), keras.ops.ones((2, 3))]).shape)
     (2, 1)
     """
 
@@ -251,10 +256,14 @@ class GradientReversal(keras.layers.Layer):
     Example:
 
     >>> reverse = GradientReversal(lambda_=0.5)
-    >>> reverse(keras.ops.ones((2, 3))).shape
+    >>> tuple(reverse(keras.ops.ones((2, 3))).shape)
     (2, 3)
-    >>> reverse.lambda_.assign(1.0)  # fixed lambda, set by hand
-    >>> reverse.schedule(total_steps=1000, gamma=10.0)  # or scheduled
+    >>> _ = reverse.lambda_.assign(1.0)  # fixed lambda, set by hand
+    >>> float(reverse.lambda_)
+    1.0
+    >>> reverse.schedule(total_steps=1000, gamma=10.0)  # or scheduled, from 0
+    >>> float(reverse.lambda_)
+    0.0
     """
 
     def __init__(self, lambda_=1.0, **kwargs):
@@ -342,7 +351,7 @@ class Sampling(keras.layers.Layer):
     Example:
 
     >>> sampling = Sampling(seed=0)
-    >>> sampling([keras.ops.zeros((2, 3)), keras.ops.zeros((2, 3))]).shape
+    >>> tuple(sampling([keras.ops.zeros((2, 3)), keras.ops.zeros((2, 3))]).shape)
     (2, 3)
     """
 
@@ -387,9 +396,11 @@ class TiedDense(keras.layers.Layer):
     Example:
 
     >>> tied = TiedDense(3)
-    >>> code = tied(keras.ops.ones((2, 5)))             # (2, 3)
-    >>> tied(code, transpose=True).shape                 # (2, 5)
-    (2, 5)
+    >>> code = tied(keras.ops.ones((2, 5)))
+    >>> tuple(code.shape), tuple(tied(code, transpose=True).shape)
+    ((2, 3), (2, 5))
+    >>> len(tied.weights)  # one (5, 3) kernel and a bias for each direction
+    3
     """
 
     def __init__(
@@ -466,7 +477,13 @@ class MaskingNoise(keras.layers.Layer):
     Example:
 
     >>> noise = MaskingNoise(0.5, seed=0)
-    >>> noise(keras.ops.ones((2, 4)), training=False)  # unchanged
+    >>> x = keras.ops.ones((2, 4))
+    >>> keras.ops.convert_to_numpy(noise(x, training=False))  # unchanged
+    array([[1., 1., 1., 1.],
+           [1., 1., 1., 1.]], dtype=float32)
+    >>> noisy = keras.ops.convert_to_numpy(noise(x, training=True))
+    >>> np.unique(noisy).tolist()  # zeroed or kept as is, never rescaled
+    [0.0, 1.0]
     """
 
     def __init__(self, rate, seed=None, **kwargs):
@@ -521,7 +538,7 @@ class RandomWarp(keras.layers.Layer):
     Example:
 
     >>> warp = RandomWarp(seed=0)
-    >>> warp(keras.ops.ones((2, 8, 8, 1)), training=True).shape
+    >>> tuple(warp(keras.ops.ones((2, 8, 8, 1)), training=True).shape)
     (2, 8, 8, 1)
     """
 

@@ -35,7 +35,7 @@ class ContrastiveLoss(keras.losses.Loss):
     Example:
 
     >>> loss = ContrastiveLoss(margin=1.0)
-    >>> float(loss([[1.0], [0.0]], [[0.4], [0.4]]))  # (0.16/2 + 0.36/2) / 2
+    >>> round(float(loss([[1.0], [0.0]], [[0.4], [0.4]])), 6)  # (0.16/2 + 0.36/2) / 2
     0.13
     """
 

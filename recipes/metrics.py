@@ -16,7 +16,7 @@ Example:
 
 >>> from recipes import data, metrics
 >>> bundle = data.load("digits")
->>> classifier = metrics.judge(bundle)
+>>> classifier = metrics.judge(bundle, epochs=1)  # the default trains up to 60
 >>> features = metrics.penultimate_features(classifier)
 >>> real = bundle.test[0]
 >>> round(metrics.frechet_distance(real, real, features), 6)
@@ -73,7 +73,15 @@ def frechet_distance(real, generated, feature_model, *, batch_size=256):
 
     Example:
 
-    >>> frechet_distance(x_test, gan.sample(model, 1000), features)
+    >>> from recipes import convnet, data, gan
+    >>> x_test = data.load("digits").test[0]
+    >>> classifier = convnet.build(input_shape=(8, 8, 1), num_classes=10)  # or judge()
+    >>> features = penultimate_features(classifier)
+    >>> round(frechet_distance(x_test, x_test, features), 6)
+    0.0
+    >>> model = gan.build(input_shape=(8, 8, 1))
+    >>> frechet_distance(x_test, gan.sample(model, 1000), features) > 0
+    True
     """
     statistics = []
     for name, images in (("real", real), ("generated", generated)):
@@ -122,7 +130,11 @@ def classifier_score(images, classifier, *, batch_size=256, epsilon=1e-12):
 
     Example:
 
-    >>> classifier_score(x_test, classifier)  # about 9.5 for real digits
+    >>> from recipes import convnet, data
+    >>> x_test = data.load("digits").test[0]
+    >>> classifier = convnet.build(input_shape=(8, 8, 1), num_classes=10)  # or judge()
+    >>> 1.0 <= classifier_score(x_test, classifier) <= 10.0  # ~9.5 with a trained judge
+    True
     """
     probabilities = _predict(classifier, images, batch_size).astype("float64")
     if probabilities.ndim != 2 or probabilities.shape[1] < 2:

@@ -244,9 +244,15 @@ def tune(
 
     Example:
 
-    >>> model, hp = tune("convnet", max_trials=3, epochs=5)
-    >>> hp.values["arch"]
-    'resnet'
+    >>> model, hp = tune("convnet", max_trials=10, epochs=30)  # doctest: +SKIP
+
+    A quick one, in a fresh directory (trial 0 has the recipe's defaults):
+
+    >>> import tempfile
+    >>> model, hp = tune(
+    ...     "autoencoder", max_trials=1, epochs=1, directory=tempfile.mkdtemp())
+    >>> hp.get("code_size"), hp.get("noise")
+    (16, 'none')
     """
     import os
 

@@ -34,10 +34,11 @@ Example:
 >>> from recipes import data, vae
 >>> bundle = data.load("digits")
 >>> model = vae.compile(vae.build(input_shape=(8, 8, 1), latent_dim=2))
->>> history = vae.fit(model, bundle, epochs=5)
+>>> history = vae.fit(model, bundle, epochs=1, verbose=0)
 >>> sorted(vae.evaluate(model, bundle, k=100))
 ['importance_weighted_nll', 'kl_loss', 'negative_elbo', 'reconstruction_loss']
->>> images = vae.sample(model, 16, seed=0)  # (16, 8, 8, 1)
+>>> vae.sample(model, 16, seed=0).shape
+(16, 8, 8, 1)
 """
 
 from __future__ import annotations
@@ -82,8 +83,10 @@ def kl_divergence(z_mean, z_log_var):
 
     Example:
 
-    >>> float(kl_divergence(np.zeros((1, 2)), np.zeros((1, 2)))[0])
-    0.0
+    >>> float(kl_divergence(np.zeros((1, 2)), np.zeros((1, 2)))[0]) == 0  # q is p(z)
+    True
+    >>> float(kl_divergence(np.ones((1, 2)), np.zeros((1, 2)))[0])  # |mean|**2 / 2
+    1.0
     """
     terms = 1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var)  # (B, L)
     return -0.5 * ops.sum(terms, axis=-1)  # (B,)
@@ -485,7 +488,12 @@ def log_likelihood_terms(model, x, *, k=1000, seed=0, max_batch=20000):
 
     Example:
 
-    >>> terms = log_likelihood_terms(model, bundle.test[0], k=100)
+    >>> from recipes import data
+    >>> x = data.load("digits").test[0][:10]
+    >>> model = build(latent_dim=2)  # untrained here, for brevity
+    >>> terms = log_likelihood_terms(model, x, k=100)
+    >>> sorted(terms), terms["kl_loss"].shape
+    (['importance_weighted_nll', 'kl_loss', 'reconstruction_loss'], (10,))
     """
     _check_model(model)
     training.check_positive_int(k, "k")
@@ -577,7 +585,12 @@ def sample(model, n, seed=None):
 
     Example:
 
+    >>> model = build(latent_dim=2)  # untrained here, for brevity
     >>> images = sample(model, 16, seed=0)
+    >>> images.shape
+    (16, 8, 8, 1)
+    >>> bool(np.array_equal(images, sample(model, 16, seed=0)))
+    True
     """
     _check_model(model)
     training.check_positive_int(n, "n")
@@ -606,7 +619,13 @@ def reconstruct(model, x, *, seed=None):
 
     Example:
 
-    >>> same = reconstruct(model, x, seed=1)
+    >>> model = build(latent_dim=2)  # untrained here, for brevity
+    >>> x = np.zeros((3, 8, 8, 1), "float32")
+    >>> reconstruct(model, x).shape  # decodes z_mean
+    (3, 8, 8, 1)
+    >>> same = reconstruct(model, x, seed=1)  # decodes one sample of q(z | x)
+    >>> bool(np.array_equal(same, reconstruct(model, x, seed=1)))
+    True
     """
     z_mean, z_log_var = encode(model, x)  # (N, L) each
     if seed is not None:
@@ -630,7 +649,11 @@ def interpolate(model, x_a, x_b, steps=8):
 
     Example:
 
+    >>> model = build(latent_dim=2)  # untrained here, for brevity
+    >>> x = np.random.default_rng(0).random((2, 8, 8, 1), "float32")
     >>> frames = interpolate(model, x[0], x[1], steps=10)
+    >>> frames.shape
+    (10, 8, 8, 1)
     """
     _check_model(model)
     training.check_positive_int(steps, "steps", minimum=2)
@@ -671,7 +694,12 @@ def latent_map(model, path, *, x=None, labels=None, grid=15, span=2.5, seed=0):
 
     Example:
 
-    >>> latent_map(model, "latent.png", x=bundle.test[0], labels=bundle.test[1])
+    >>> latent_map(build(latent_dim=2), "plane.png", grid=5)  # 5 x 5 decoded images
+    'plane.png'
+    >>> from recipes import data
+    >>> x, y = data.load("digits").test
+    >>> latent_map(build(latent_dim=8), "tsne.png", x=x, labels=y)  # doctest: +SKIP
+    'tsne.png'
     """
     from recipes import plots
 
@@ -713,8 +741,12 @@ class HyperModel(RecipeHyperModel):
     Example:
 
     >>> import keras_tuner
+    >>> from recipes import data, vae
     >>> tuner = keras_tuner.RandomSearch(
     ...     vae.HyperModel(input_shape=(8, 8, 1)), objective="val_loss", max_trials=3)
+    >>> sorted(tuner.oracle.hyperparameters.values)  # batch_size joins in `fit`
+    ['arch', 'hidden_units', 'latent_dim', 'learning_rate', 'width']
+    >>> tuner.search(data.load("digits"), epochs=10)  # doctest: +SKIP
     """
 
     default_batch_size = 32
