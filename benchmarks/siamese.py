@@ -27,12 +27,58 @@ TARGET = 0.92
 EPOCHS = 2  # picked on held-out train classes: later epochs fit the seen classes only
 
 
+def shift_tolerant_pixel_accuracy(x, y, classes, max_shift=1):
+    """One-shot accuracy of pixel 1-NN whose distance is the smallest over the
+    query's translations by up to `max_shift` pixels (zero padding), on the
+    trials `siamese.one_shot_accuracy` draws. A reference, not a recipe: it
+    measures how much of the task is alignment."""
+    x, y = np.asarray(x)[..., 0], np.asarray(y)  # (n, H, W)
+    keep = np.isin(y, classes)
+    x, y = x[keep], y[keep]
+    queries, supports, answers = siamese.one_shot_tasks(
+        y, classes, N_WAY, TRIALS, TRIAL_SEED
+    )
+    r, (height, width) = max_shift, x.shape[1:]
+    padded = np.pad(x[queries], ((0, 0), (r, r), (r, r)))  # (T, H + 2r, W + 2r)
+    shifted = [
+        padded[:, r + dy : r + dy + height, r + dx : r + dx + width]
+        for dy in range(-r, r + 1)
+        for dx in range(-r, r + 1)
+    ]  # each (T, H, W)
+    distances = np.stack(
+        [
+            np.min(
+                [np.sum((q - x[supports[:, j]]) ** 2, axis=(1, 2)) for q in shifted], 0
+            )
+            for j in range(N_WAY)
+        ],
+        axis=1,
+    )  # (T, N_WAY)
+    return float(np.mean(np.argmin(distances, axis=1) == answers))
+
+
+def embedding_spread(model, x):
+    """Mean pairwise Euclidean distance between the embeddings of `x`, in the
+    learned code and in the pixel part of the default embedding."""
+    z = siamese.embed(model, x)  # (n, embedding_dim + pixels)
+    code_dim = model.get_layer("embedding").get_layer("unit_code").output.shape[-1]
+
+    def mean_distance(part):  # (n, D) -> mean over pairs i != j
+        squared = np.sum(part**2, axis=1)
+        gram = squared[:, None] + squared[None, :] - 2 * part @ part.T  # (n, n)
+        distances = np.sqrt(np.maximum(gram, 0.0))
+        return distances.sum() / (len(part) * (len(part) - 1))
+
+    return mean_distance(z[:, :code_dim]), mean_distance(z[:, code_dim:])
+
+
 def quality(seeds=(0,)):
     bundle = data.load("digits")
     x, y = bundle.test
     pixels = siamese.one_shot_accuracy(
         None, x, y, classes=UNSEEN, n_way=N_WAY, trials=TRIALS, seed=TRIAL_SEED
     )
+    shifted_pixels = shift_tolerant_pixel_accuracy(x, y, UNSEEN)
     rows = []
     for seed in seeds:
         keras.utils.set_random_seed(seed)
@@ -47,6 +93,7 @@ def quality(seeds=(0,)):
         seen = siamese.one_shot_accuracy(
             model, x, y, classes=SEEN, n_way=N_WAY, trials=TRIALS, seed=TRIAL_SEED
         )
+        spread = embedding_spread(model, x)
         rows.append(
             [
                 f"siamese (seed {seed})",
@@ -57,7 +104,16 @@ def quality(seeds=(0,)):
             ]
         )
     rows.append(["pixel-space 1-nearest-neighbour", "", 100 * pixels, "", ""])
-    mean = float(np.mean([row[2] for row in rows[:-1]])) / 100
+    rows.append(
+        [
+            "pixel 1-NN, best of the query's +-1-pixel shifts (reference)",
+            "",
+            100 * shifted_pixels,
+            "",
+            "",
+        ]
+    )
+    mean = float(np.mean([row[2] for row in rows[:-2]])) / 100
     verdict = "met" if mean >= TARGET else "NOT met"
     return (
         "## Siamese one-shot on unseen digits (quality)\n\n"
@@ -81,7 +137,18 @@ def quality(seeds=(0,)):
             rows,
         )
         + f"\n\nTarget: one-shot accuracy on unseen classes >= {100 * TARGET:.0f}% "
-        f"({verdict})."
+        f"({verdict}).\n\n"
+        "The learned code hardly moves: over the test images its mean pairwise "
+        f"distance is {spread[0]:.3g}, against {spread[1]:.3g} in the pixel part "
+        f"(seed {seeds[-1]}), so the model's distance is, in effect, the unit-pixel "
+        "distance. Held-out training classes (train on 4 of the classes 0-5, 2-way "
+        "one-shot on the other 2) told the same story for every variant tried "
+        "(learned code alone, one-stage towers, rotated and mirrored classes as new "
+        "classes via `class_augmentation`, classifier-pretrained towers, more "
+        "negatives, Koch's weighted L1): none beat unit-pixel 1-NN reliably (that "
+        "search was run by hand, not by this command). The "
+        "last row, pixel matching that forgives a one-pixel misalignment, shows "
+        "how much of the task is alignment rather than learned features."
     )
 
 

@@ -20,12 +20,6 @@ import recipes
 
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
-# Modules whose examples are known to fail, with why: each of their docstrings
-# is an expected failure, not run, until its entry is removed.
-PENDING = {
-    "recipes.siamese": "siamese.py is being changed; its example fixes come after",
-}
-
 # Docstrings whose examples take 8 s or more on the 2-core CPU machine (each
 # trains a default model); they run with `-m slow`, keeping the rest under a
 # minute.
@@ -48,8 +42,6 @@ def _doctests():
             if not test.examples:
                 continue
             marks = []
-            if name in PENDING:
-                marks.append(pytest.mark.xfail(reason=PENDING[name], run=False))
             if test.name in SLOW:
                 marks.append(pytest.mark.slow)
             params.append(pytest.param(test, id=test.name, marks=marks))

@@ -167,6 +167,33 @@ def test_make_pairs_refuses_bad_input():
         siamese.make_pairs(x, y[:-1])
 
 
+def test_class_augmentation_makes_one_class_per_class_and_transform():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(6, 3, 3, 1)).astype("float32")
+    y = np.array([0, 1, 2, 0, 1, 2])
+    x8, y8 = siamese.augment_classes(x, y, "dihedral")
+    assert x8.shape == (48, 3, 3, 1) and y8.shape == (48,)
+    np.testing.assert_array_equal(x8[:6], x)  # the identity first
+    np.testing.assert_array_equal(y8, np.concatenate([8 * y + t for t in range(8)]))
+    np.testing.assert_array_equal(x8[12:18], np.rot90(x, 1, axes=(1, 2)))
+    np.testing.assert_array_equal(x8[6:12], x[:, :, ::-1])  # mirrored
+    x4, y4 = siamese.augment_classes(x, y, "rotations")
+    assert x4.shape == (24, 3, 3, 1) and sorted(set(y4.tolist())) == list(range(12))
+    # pairs: similar = same class and same transform; deterministic for a seed
+    xn, yn = numbered(classes=2)
+    (left, right), labels = siamese.make_pairs(
+        xn, yn, seed=0, class_augmentation="rotations"
+    )
+    again = siamese.make_pairs(xn, yn, seed=0, class_augmentation="rotations")
+    np.testing.assert_array_equal(left, again[0][0])
+    np.testing.assert_array_equal(labels, again[1])
+    assert len(labels) == 4 * 4 * len(xn) and labels.sum() == 4 * len(xn)
+    with pytest.raises(ValueError, match="class_augmentation"):
+        siamese.make_pairs(xn, yn, class_augmentation="flips")
+    with pytest.raises(ValueError, match="class_augmentation"):
+        siamese.augment_classes(np.zeros((4, 2, 3, 1)), np.arange(4))
+
+
 # --------------------------------------------------------------- one-shot ---
 
 
@@ -262,6 +289,8 @@ def test_bad_data_and_hyperparameters_are_refused_before_training(digits):
         np.testing.assert_array_equal(before, after)
     with pytest.raises(ValueError, match="epochs"):
         siamese.fit(model, digits, epochs=0)
+    with pytest.raises(ValueError, match="class_augmentation"):
+        siamese.fit(model, digits, epochs=1, class_augmentation="flips", verbose=0)
     with pytest.raises(ValueError, match="margin"):
         siamese.compile(small("euclidean"), margin=0.0)
     with pytest.raises(ValueError, match="margin"):
