@@ -24,7 +24,7 @@ from recipes import data, siamese
 SEEN, UNSEEN = tuple(range(6)), tuple(range(6, 10))
 N_WAY, TRIALS, TRIAL_SEED = 4, 1000, 0
 TARGET = 0.92
-EPOCHS = 2  # picked on held-out train classes: later epochs fit the seen classes only
+EPOCHS = 5  # picked on held-out train classes (1, 2, 5, 10 tried; all within 1 point)
 
 
 def shift_tolerant_pixel_accuracy(x, y, classes, max_shift=1):
@@ -117,8 +117,8 @@ def quality(seeds=(0,)):
     verdict = "met" if mean >= TARGET else "NOT met"
     return (
         "## Siamese one-shot on unseen digits (quality)\n\n"
-        "Default `siamese.build()` (VGG-style tower of width 16, dropout 0.3, weight "
-        "decay 1e-3, random elastic-affine warps; Euclidean distance, contrastive "
+        "Default `siamese.build()` (VGG-style tower of width 16, no dropout or weight "
+        "decay, random elastic-affine warps; Euclidean distance, contrastive "
         "loss; embedding = unit-length learned code beside 1.5 x the unit-length "
         "pixels), "
         f"`siamese.fit(..., classes=range(6), epochs={EPOCHS})` on pairs of the train split (early "
@@ -138,14 +138,17 @@ def quality(seeds=(0,)):
         )
         + f"\n\nTarget: one-shot accuracy on unseen classes >= {100 * TARGET:.0f}% "
         f"({verdict}).\n\n"
-        "The learned code hardly moves: over the test images its mean pairwise "
-        f"distance is {spread[0]:.3g}, against {spread[1]:.3g} in the pixel part "
-        f"(seed {seeds[-1]}), so the model's distance is, in effect, the unit-pixel "
-        "distance. Held-out training classes (train on 4 of the classes 0-5, 2-way "
-        "one-shot on the other 2) told the same story for every variant tried "
-        "(learned code alone, one-stage towers, rotated and mirrored classes as new "
-        "classes via `class_augmentation`, classifier-pretrained towers, more "
-        "negatives, Koch's weighted L1): none beat unit-pixel 1-NN reliably (that "
+        "Mean pairwise distance over the test images: "
+        f"{spread[0]:.3g} in the learned code, {spread[1]:.3g} in the pixel part "
+        f"(seed {seeds[-1]}). With the earlier default of dropout 0.3 the code "
+        "collapsed (0.025 against 1.17 in this benchmark; seen classes 76.5%): each "
+        "branch drew its own dropout mask, and the contrastive loss answered by "
+        "making the code constant. Held-out training classes (train on 4 of the "
+        "classes 0-5, 2-way one-shot on the other 2) chose the defaults; of the "
+        "variants tried there (learned code alone, one-stage towers, rotated and mirrored "
+        "classes as new classes via `class_augmentation`, classifier-pretrained "
+        "towers, more "
+        "negatives, Koch's weighted L1), none beat unit-pixel 1-NN reliably (that "
         "search was run by hand, not by this command). The "
         "last row, pixel matching that forgives a one-pixel misalignment, shows "
         "how much of the task is alignment rather than learned features."

@@ -118,6 +118,24 @@ def test_koch_loss_is_cross_entropy_plus_l2_weight_decay():
     assert len(kernels) >= 3 and actual == pytest.approx(expected, rel=1e-5)
 
 
+def test_default_weight_decay_follows_the_distance_and_tower_has_no_dropout():
+    # Koch et al. regularise the weighted-L1 network; the contrastive
+    # distances train without weight decay by default.
+    assert siamese.compile(small("weighted_l1")).losses
+    assert not siamese.compile(small("euclidean")).losses
+    # Dropout would give the two branches different codes for the same image
+    # in training, which the contrastive loss resolves by a constant code: by
+    # default the same image gets the same training-mode code in both branches.
+    embedding = siamese.build(augment=False).get_layer("embedding")
+    x = np.random.default_rng(0).uniform(size=(4, 8, 8, 1)).astype("float32")
+    np.testing.assert_allclose(
+        embedding(x, training=True), embedding(x, training=True), atol=1e-6
+    )
+    with_dropout = siamese.build(augment=False, dropout_rate=0.3)
+    embedding = with_dropout.get_layer("embedding")
+    assert not np.allclose(embedding(x, training=True), embedding(x, training=True))
+
+
 # ------------------------------------------------------------------- pairs ---
 
 
@@ -310,7 +328,7 @@ def test_hypermodel_defaults_equal_recipe_defaults():
     assert hp.values == {
         "embedding_dim": 32,
         "width": 16,
-        "weight_decay": 1e-3,
+        "weight_decay": 0.0,
         "margin": 1.5,
         "learning_rate": 1e-3,
     }
