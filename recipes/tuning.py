@@ -249,8 +249,9 @@ def tune(
     A quick one, in a fresh directory (trial 0 has the recipe's defaults):
 
     >>> import tempfile
-    >>> model, hp = tune(
-    ...     "autoencoder", max_trials=1, epochs=1, directory=tempfile.mkdtemp())
+    >>> with tempfile.TemporaryDirectory() as directory:
+    ...     model, hp = tune(
+    ...         "autoencoder", max_trials=1, epochs=1, directory=directory)
     >>> hp.get("code_size"), hp.get("noise")
     (16, 'none')
     """

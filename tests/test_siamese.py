@@ -208,8 +208,12 @@ def test_class_augmentation_makes_one_class_per_class_and_transform():
     assert len(labels) == 4 * 4 * len(xn) and labels.sum() == 4 * len(xn)
     with pytest.raises(ValueError, match="class_augmentation"):
         siamese.make_pairs(xn, yn, class_augmentation="flips")
-    with pytest.raises(ValueError, match="class_augmentation"):
+    with pytest.raises(ValueError, match="square"):
         siamese.augment_classes(np.zeros((4, 2, 3, 1)), np.arange(4))
+    with pytest.raises(ValueError, match="transforms"):
+        siamese.augment_classes(x, y, "flips")
+    with pytest.raises(ValueError, match="data y"):
+        siamese.augment_classes(x, y[:3])  # one label per image
 
 
 # --------------------------------------------------------------- one-shot ---
@@ -335,3 +339,8 @@ def test_hypermodel_defaults_equal_recipe_defaults():
     assert hypermodel.default_batch_size == 64
     with pytest.raises(ValueError, match="distance"):
         siamese.HyperModel(distance="l2")
+    # Koch's weighted L1 keeps its L2 weight decay, in the recipe and the search
+    hp = keras_tuner.HyperParameters()
+    koch = siamese.HyperModel(distance="weighted_l1").build(hp)
+    assert hp.values["weight_decay"] == 1e-3
+    assert len(koch.losses) == len(siamese.build(distance="weighted_l1").losses) > 0

@@ -126,9 +126,11 @@ print("reloaded", path, "with the same embeddings")
 # classes it learned from: Koch et al. trained on hundreds of Omniglot
 # alphabets' characters, while six digit classes make an embedding that
 # specialises in them. Here the learned code separates the seen digits far
-# better than pixels do, but on the unseen digits it only keeps up with the
-# pixel baseline: compare the three printed figures. Making each rotation and
+# better than pixels do, but on the unseen digits it does not beat the pixel
+# baseline (65.9% against 75.6% in benchmarks/RESULTS.md; this run's figures
+# are printed above, and they move with the seed). Making each rotation and
 # mirror image of a digit a class of its own
 # (`siamese.fit(..., class_augmentation="dihedral")`, as rotated Omniglot
 # characters were used by Santoro et al. 2016 and Snell et al. 2017) gives
-# more classes, but did not help on held-out digit classes either.
+# more classes, but did not help on held-out digit classes either (measured
+# with an earlier tower that had dropout).
