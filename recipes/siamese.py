@@ -38,8 +38,7 @@ benchmarks/RESULTS.md.
 rotation (and mirror image) of a training class into a class of its own
 (`augment_classes`, as rotated Omniglot characters in Santoro et al. 2016 and
 Snell et al. 2017). It is off by default: on held-out digit classes it did not
-help (measured with the earlier dropout-0.3 tower; see the argument's notes in
-`fit`).
+help (see the argument's notes in `fit`).
 
 Example:
 
@@ -511,8 +510,9 @@ def fit(
             help reliably and stayed below pixels (88%): a learned code alone
             reached 80% without, 79% with "dihedral" and 82% with
             "rotations" after 4 epochs; a one-stage tower 86% without and
-            79% with "rotations" after 1. All of this was measured with the
-            earlier dropout-0.3 tower.
+            79% with "rotations" after 1 (those with the earlier dropout-0.3
+            tower). With the default tower, after 5 epochs: 88.9% without,
+            85.7% with "rotations" and 87.0% with "dihedral".
 
     Returns:
         The `keras.callbacks.History`.

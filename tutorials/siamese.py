@@ -132,5 +132,4 @@ print("reloaded", path, "with the same embeddings")
 # mirror image of a digit a class of its own
 # (`siamese.fit(..., class_augmentation="dihedral")`, as rotated Omniglot
 # characters were used by Santoro et al. 2016 and Snell et al. 2017) gives
-# more classes, but did not help on held-out digit classes either (measured
-# with an earlier tower that had dropout).
+# more classes, but did not help on held-out digit classes either.
