@@ -64,15 +64,12 @@ def _domains(align_polarity=False):
         return x, y, flipped
 
     x_source, y_source = grey(source.train[0]), source.train[1]
+    x_source_test = grey(source.test[0])
     unlabeled = np.concatenate([x_source, target_split(*target.train)[0]])
     splits = {
         "digits_m val": target_split(*target.val),
         "digits_m test": target_split(*target.test),
-        "digits test": (
-            grey(source.test[0]),
-            source.test[1],
-            inverted(grey(source.test[0])),
-        ),
+        "digits test": (x_source_test, source.test[1], inverted(x_source_test)),
     }
     return (x_source, y_source), unlabeled, splits
 

@@ -321,10 +321,15 @@ def augment_classes(x, y, transforms="dihedral"):
     """
     training.check_choice(transforms, "transforms", CLASS_AUGMENTATIONS)
     x, y = _check_xy((x, y), "data")
+    return _augment_classes(x, y, transforms)
+
+
+def _augment_classes(x, y, transforms):
+    """`augment_classes` on checked `x` (float32) and `y` (int labels)."""
     if x.ndim != 4 or x.shape[1] != x.shape[2]:
         raise ValueError(
-            "`augment_classes` needs square images (n, size, size, channels), "
-            f"got shape {x.shape}."
+            "`x` must hold square images (n, size, size, channels) to rotate "
+            f"classes, got shape {x.shape}."
         )
     images = []
     for quarter_turns in range(4):
@@ -428,7 +433,7 @@ def make_pairs(
         training.check_choice(
             class_augmentation, "class_augmentation", CLASS_AUGMENTATIONS
         )
-        x, y = augment_classes(x, y, class_augmentation)
+        x, y = _augment_classes(x, y, class_augmentation)  # checked just above
     labels_present, counts = np.unique(y, return_counts=True)
     if len(labels_present) < 2:
         raise ValueError(
