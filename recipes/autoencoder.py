@@ -43,11 +43,14 @@ import keras
 import keras_tuner
 import numpy as np
 
-from recipes import layers, training
+from recipes import layers, saving, training, validation
+from recipes.data import load as load_data  # noqa: F401 (the recipe interface)
 from recipes.mda import MarginalizedDenoisingAutoencoder, mda_weights  # noqa: F401
 from recipes.tuning import RecipeHyperModel
 
 DATASET = "digits"
+FACTS = ("input_shape",)  # what `build` and `HyperModel` take from a dataset's info
+
 KINDS = ("dense", "conv")
 NOISES = (None, "gaussian", "masking")
 LOSSES = ("mse", "binary_crossentropy")
@@ -60,18 +63,18 @@ CODE = "code"  # name of the layer whose output is the code
 def _check_units(units, name):
     units = tuple(units)
     for value in units:
-        training.check_positive_int(value, name)
+        validation.check_positive_int(value, name)
     return units
 
 
 def _noise_layer(noise, noise_level, seed):
-    training.check_choice(noise, "noise", NOISES)
+    validation.check_choice(noise, "noise", NOISES)
     if noise is None:
         return None
     if noise == "masking":
-        training.check_fraction(noise_level, "noise_level")
+        validation.check_fraction(noise_level, "noise_level")
         return layers.MaskingNoise(noise_level, seed=seed, name="masking_noise")
-    training.check_positive(noise_level, "noise_level")
+    validation.check_positive(noise_level, "noise_level")
     return keras.layers.GaussianNoise(noise_level, seed=seed, name="gaussian_noise")
 
 
@@ -122,7 +125,7 @@ def build(
     Returns:
         A Functional `keras.Model`; its layer named `"code"` outputs the code.
     """
-    training.check_choice(kind, "kind", KINDS)
+    validation.check_choice(kind, "kind", KINDS)
     input_shape = tuple(input_shape)
     if kind == "conv" and len(input_shape) != 3:
         raise ValueError(
@@ -136,7 +139,7 @@ def build(
     filters = _check_units(filters, "filters")
     if kind == "conv" and not filters:
         raise ValueError("`filters` must not be empty for kind='conv'.")
-    training.check_positive_int(code_size, "code_size")
+    validation.check_positive_int(code_size, "code_size")
     if not isinstance(sparsity, (int, float)) or not 0 <= sparsity < math.inf:
         raise ValueError(f"`sparsity` must be a finite number >= 0, got {sparsity!r}.")
     noise_layer = _noise_layer(noise, noise_level, seed)
@@ -191,7 +194,9 @@ def build(
             x = keras.layers.Cropping2D(((0, extra[0]), (0, extra[1])))(x)
     else:
         x = keras.layers.Reshape(input_shape, name="reconstruction")(x)
-    return keras.Model(inputs, x, name=name)  # (B, *input_shape)
+    return saving.RecipeModel(
+        inputs, x, name=name, recipe="autoencoder"
+    )  # (B, *input_shape)
 
 
 def _dense(units, activation, tied, transpose_activation, name):
@@ -224,7 +229,7 @@ def compile(
         The compiled model. No extra metrics are tracked in training (they
         would slow every step); `evaluate` computes both reconstruction errors.
     """
-    training.check_choice(loss, "loss", LOSSES)
+    validation.check_choice(loss, "loss", LOSSES)
     model.compile(
         optimizer=training.make_optimizer(optimizer, learning_rate),
         loss=loss,
@@ -237,14 +242,14 @@ def _inputs(model, split, name):
     """The `x` of one split, checked, as float32 (datasets: mapped to (x, x))."""
     if split is None:
         return None
-    if training.is_dataset(split):
+    if validation.is_dataset(split):
         if isinstance(split.element_spec, tuple):
             return split.map(lambda x, *rest: (x, x))  # data pipeline only
         return split.map(lambda x: (x, x))
     if isinstance(split, (tuple, list)):
         split = split[0]
     in_unit = model.loss == "binary_crossentropy"
-    return training.check_array(
+    return validation.check_array(
         split,
         f"{name} x",
         shape=model.input_shape[1:],
@@ -283,7 +288,7 @@ def fit(
     """
     train = _inputs(model, training.require_split(data, "train"), "data train")
     val = _inputs(model, training.get_split(data, "val"), "data val")
-    pair = lambda x: x if x is None or training.is_dataset(x) else (x, x)  # noqa: E731
+    pair = lambda x: x if x is None or validation.is_dataset(x) else (x, x)  # noqa: E731
     return training.fit(
         model,
         pair(train),
@@ -312,7 +317,7 @@ def evaluate(model, data, *, batch_size=256):
     """
     test = training.require_split(data, "test")
     if _is_classifier(model):
-        test = training.check_supervised(
+        test = validation.check_supervised(
             test,
             "data test",
             shape=model.input_shape[1:],
@@ -320,7 +325,7 @@ def evaluate(model, data, *, batch_size=256):
         )
         return training.evaluate(model, test, batch_size=batch_size)
     test = _inputs(model, test, "data test")
-    if training.is_dataset(test):
+    if validation.is_dataset(test):
         loss = model.evaluate(test, verbose=0, return_dict=True)["loss"]
         batches = (x for x, _ in test)
     else:
@@ -337,7 +342,7 @@ def evaluate(model, data, *, batch_size=256):
 
 
 def _is_classifier(model):
-    return model.name.endswith("classifier")
+    return saving.role_of(model) == "classifier"
 
 
 # ------------------------------------------- greedy layer-wise pretraining ---
@@ -417,10 +422,10 @@ def pretrain(
         raise ValueError("`layer_sizes` must not be empty.")
     _check_units(layer_sizes, "layer_sizes")
     _noise_layer(noise, noise_level, seed)  # checks the noise arguments
-    training.check_positive_int(epochs_per_layer, "epochs_per_layer")
-    training.check_choice(loss, "loss", LOSSES)
+    validation.check_positive_int(epochs_per_layer, "epochs_per_layer")
+    validation.check_choice(loss, "loss", LOSSES)
     x = training.require_split(data, "train")
-    x = training.check_array(
+    x = validation.check_array(
         x[0] if isinstance(x, (tuple, list)) else x, "data train x"
     )
     input_shape = x.shape[1:]
@@ -483,20 +488,20 @@ def build_classifier(
             `digits` validation split with 10% of the training labels, with
             `fine_tune`'s head-only epochs, for the gain of a pretrained
             encoder over the same network from random initialisation.
-        name: the model's name (must end in "classifier").
+        name: the model's name.
 
     Returns:
         An uncompiled Functional classifier; train it with `fine_tune`.
     """
-    training.check_positive_int(num_classes, "num_classes", minimum=2)
-    training.check_fraction(dropout_rate, "dropout_rate")
-    if not name.endswith("classifier"):
-        raise ValueError(f"`name` must end in 'classifier', got {name!r}.")
+    validation.check_positive_int(num_classes, "num_classes", minimum=2)
+    validation.check_fraction(dropout_rate, "dropout_rate")
     h = _code_tensor(encoder)
     if dropout_rate:
         h = keras.layers.Dropout(dropout_rate)(h)
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="label")(h)
-    return keras.Model(encoder.input, outputs, name=name)  # (B, num_classes)
+    return saving.RecipeModel(  # (B, num_classes)
+        encoder.input, outputs, name=name, recipe="autoencoder", role="classifier"
+    )
 
 
 def fine_tune(
@@ -537,9 +542,9 @@ def fine_tune(
     Returns:
         The `keras.callbacks.History` of the full fine-tuning.
     """
-    training.check_positive_int(head_epochs, "head_epochs", minimum=0)
+    validation.check_positive_int(head_epochs, "head_epochs", minimum=0)
     checked = {
-        split: training.check_supervised(
+        split: validation.check_supervised(
             training.get_split(data, split),
             f"data {split}",
             shape=model.input_shape[1:],
@@ -609,7 +614,7 @@ def encode(model, x, *, batch_size=256):
     Returns:
         `(N, code_size)` float32 NumPy array.
     """
-    x = training.check_array(x, "x", shape=model.input_shape[1:])
+    x = validation.check_array(x, "x", shape=model.input_shape[1:])
     return _run(encoder_of(model), x, batch_size)
 
 
@@ -620,7 +625,7 @@ def decode(model, codes, *, batch_size=256):
         `(N, *input_shape)` float32 NumPy array.
     """
     decoder = decoder_of(model)
-    codes = training.check_array(codes, "codes", shape=decoder.input_shape[1:])
+    codes = validation.check_array(codes, "codes", shape=decoder.input_shape[1:])
     return _run(decoder, codes, batch_size)
 
 
@@ -648,7 +653,7 @@ def latent_map(model, x, y=None, *, method="pca", path=None, seed=0):
     Returns:
         `(N, 2)` coordinates.
     """
-    training.check_choice(method, "method", ("pca", "tsne"))
+    validation.check_choice(method, "method", ("pca", "tsne"))
     codes = encode(model, x)
     if codes.shape[1] == 2:
         points = codes
@@ -680,7 +685,7 @@ def interpolate(model, x_start, x_end, *, steps=8, path=None):
     Returns:
         `(steps, *input_shape)` decoded images.
     """
-    training.check_positive_int(steps, "steps", minimum=2)
+    validation.check_positive_int(steps, "steps", minimum=2)
     codes = encode(model, np.stack([x_start, x_end]))  # (2, code_size)
     weights = np.linspace(0.0, 1.0, steps, dtype="float32")[:, None]
     images = decode(model, (1 - weights) * codes[0] + weights * codes[1])
@@ -738,12 +743,14 @@ class HyperModel(RecipeHyperModel):
     >>> tuner.search(data.load("digits"), epochs=10)  # doctest: +SKIP
     """
 
+    recipe = "autoencoder"
+
     default_batch_size = 32
     objective = keras_tuner.Objective("val_loss", direction="min")
 
     def __init__(self, *, input_shape=(8, 8, 1), kind="dense", **kwargs):
         super().__init__(**kwargs)
-        training.check_choice(kind, "kind", KINDS)
+        validation.check_choice(kind, "kind", KINDS)
         input_shape = tuple(input_shape)
         if len(input_shape) not in (1, 3) or (kind == "conv" and len(input_shape) != 3):
             raise ValueError(

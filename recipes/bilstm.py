@@ -50,12 +50,19 @@ import math
 
 import keras
 import numpy as np
-from keras import ops
 
-from recipes import training
+from recipes import saving, training, validation
+from recipes.data import load as load_data  # noqa: F401 (the recipe interface)
+from recipes.layers import TimeDeltas
+from recipes.losses import SmoothedSparseCrossentropy
 from recipes.tuning import RecipeHyperModel
 
 DATASET = "japanese_vowels"
+FACTS = (
+    "input_shape",
+    "num_classes",
+)  # what `build` and `HyperModel` take from a dataset's info
+
 CELLS = ("lstm", "gru")
 OUTPUTS = ("sequence", "per_step")
 MERGE_MODES = ("concat", "sum", "mul", "ave")
@@ -162,17 +169,17 @@ def build(
     >>> model.output_shape
     (None, 9)
     """
-    training.check_positive_int(num_classes, "num_classes", minimum=2)
-    training.check_positive_int(units, "units")
-    training.check_positive_int(num_layers, "num_layers")
-    training.check_choice(cell, "cell", CELLS)
-    training.check_choice(merge_mode, "merge_mode", MERGE_MODES)
-    training.check_choice(output, "output", OUTPUTS)
-    training.check_choice(pooling, "pooling", POOLINGS)
-    training.check_fraction(dropout_rate, "dropout_rate")
-    training.check_choice(deltas, "deltas", (0, 1, 2))
+    validation.check_positive_int(num_classes, "num_classes", minimum=2)
+    validation.check_positive_int(units, "units")
+    validation.check_positive_int(num_layers, "num_layers")
+    validation.check_choice(cell, "cell", CELLS)
+    validation.check_choice(merge_mode, "merge_mode", MERGE_MODES)
+    validation.check_choice(output, "output", OUTPUTS)
+    validation.check_choice(pooling, "pooling", POOLINGS)
+    validation.check_fraction(dropout_rate, "dropout_rate")
+    validation.check_choice(deltas, "deltas", (0, 1, 2))
     if noise_stddev:
-        training.check_positive(noise_stddev, "noise_stddev")
+        validation.check_positive(noise_stddev, "noise_stddev")
     is_text = text is not None or vocabulary is not None
     if is_text:
         inputs, x = _text_features(
@@ -203,59 +210,7 @@ def build(
         if dropout_rate:
             x = keras.layers.Dropout(dropout_rate, seed=seed)(x)
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="label")(x)
-    return keras.Model(inputs, outputs, name=name)
-
-
-@keras.saving.register_keras_serializable(package="recipes")
-class TimeDeltas(keras.layers.Layer):
-    """Appends time differences to each step, over the unmasked steps only.
-
-    The delta of step `t` is the backward difference `x[t] - x[t - 1]` (0 at
-    the first unmasked step). It is causal: it reads no step after `t`, so a
-    unidirectional model given deltas still sees only the past, and a
-    bidirectional one gains the future from its backward direction alone.
-    Masked steps (the padding) never enter a delta and output zeros; the mask
-    passes through.
-
-    Args:
-        order: 1 appends the deltas, 2 the deltas and the deltas of the
-            deltas.
-
-    Input `(B, T, F)`, output `(B, T, F * (1 + order))`.
-    """
-
-    def __init__(self, order=1, **kwargs):
-        super().__init__(**kwargs)
-        training.check_choice(order, "order", (1, 2))
-        self.order = order
-        self.supports_masking = True
-
-    def call(self, x, mask=None):
-        if mask is None:
-            kept = ops.ones_like(x[..., :1])  # (B, T, 1)
-        else:
-            kept = ops.expand_dims(ops.cast(mask, x.dtype), -1)  # (B, T, 1)
-        # Whether step t - 1 is kept (there is none before the first step).
-        kept_before = ops.pad(kept[:, :-1], [[0, 0], [1, 0], [0, 0]])
-        features = [x * kept]
-        for _ in range(self.order):
-            y = features[-1]
-            before = ops.concatenate([y[:, :1], y[:, :-1]], axis=1)  # y[t - 1]
-            before = kept_before * before + (1 - kept_before) * y
-            features.append(kept * (y - before))
-        return ops.concatenate(features, axis=-1)
-
-    def compute_mask(self, x, mask=None):
-        return mask
-
-    def compute_output_shape(self, input_shape):
-        features = input_shape[-1]
-        if features is not None:
-            features *= 1 + self.order
-        return (*input_shape[:-1], features)
-
-    def get_config(self):
-        return {**super().get_config(), "order": self.order}
+    return saving.RecipeModel(inputs, outputs, name=name, recipe="bilstm")
 
 
 def _numeric_features(input_shape, masking):
@@ -270,7 +225,7 @@ def _numeric_features(input_shape, masking):
             "`input_shape` must be (time, features) with `time` an integer or "
             f"None, or (height, width, 1) for images, got {input_shape!r}."
         )
-    training.check_positive_int(shape[1], "input_shape features")
+    validation.check_positive_int(shape[1], "input_shape features")
     inputs = keras.Input(shape=shape, name="sequence")  # (B, T, F)
     x = keras.layers.Masking(mask_value=0.0)(inputs) if masking else inputs
     return inputs, x
@@ -279,10 +234,10 @@ def _numeric_features(input_shape, masking):
 def _text_features(
     text, vocabulary, max_tokens, sequence_length, embedding_dim, output
 ):
-    training.check_positive_int(max_tokens, "max_tokens", minimum=3)
-    training.check_positive_int(embedding_dim, "embedding_dim")
+    validation.check_positive_int(max_tokens, "max_tokens", minimum=3)
+    validation.check_positive_int(embedding_dim, "embedding_dim")
     if sequence_length is not None:
-        training.check_positive_int(sequence_length, "sequence_length")
+        validation.check_positive_int(sequence_length, "sequence_length")
     elif output == "per_step":
         raise ValueError(
             "`sequence_length` must be set for per-step text models, so that "
@@ -315,7 +270,7 @@ def _text_features(
 
 def _text_only(text):
     """The strings of `text` as something `TextVectorization.adapt` accepts."""
-    if training.is_dataset(text):
+    if validation.is_dataset(text):
         if isinstance(text.element_spec, tuple):
             text = text.map(lambda x, *_: x)
         return text.batch(256) if len(text.element_spec.shape) == 0 else text
@@ -341,40 +296,6 @@ def _recurrent_layers(model):
             yield from (layer.forward_layer, layer.backward_layer)
         elif isinstance(layer, (keras.layers.LSTM, keras.layers.GRU)):
             yield layer
-
-
-@keras.saving.register_keras_serializable(package="recipes")
-class SmoothedSparseCrossentropy(keras.losses.Loss):
-    """Cross-entropy of integer labels against label-smoothed targets.
-
-    The target of label `k` is `1 - label_smoothing` on class `k` plus
-    `label_smoothing / num_classes` on every class (Szegedy et al. 2016), as
-    `keras.losses.CategoricalCrossentropy(label_smoothing=...)` does for
-    one-hot labels: `(1 - e) * (-log p[k]) + e * mean_j(-log p[j])`. Takes
-    labels `(B,)` or `(B, T)` and probabilities `(B, K)` or `(B, T, K)`;
-    Keras applies the output's mask (padded steps) as for any loss.
-
-    Args:
-        label_smoothing: `e`, in [0, 1).
-    """
-
-    def __init__(self, label_smoothing=0.1, name="smoothed_crossentropy", **kwargs):
-        super().__init__(name=name, **kwargs)
-        training.check_fraction(label_smoothing, "label_smoothing")
-        self.label_smoothing = float(label_smoothing)
-
-    def call(self, y_true, y_pred):
-        if len(y_true.shape) == len(y_pred.shape):
-            y_true = ops.squeeze(y_true, axis=-1)  # (B, 1) labels -> (B,)
-        epsilon = keras.config.epsilon()
-        log_p = ops.log(ops.clip(y_pred, epsilon, 1.0 - epsilon))  # (..., K)
-        one_hot = ops.one_hot(ops.cast(y_true, "int32"), y_pred.shape[-1])
-        nll = -ops.sum(one_hot * log_p, axis=-1)  # (...)
-        uniform = -ops.mean(log_p, axis=-1)  # (...)
-        return (1.0 - self.label_smoothing) * nll + self.label_smoothing * uniform
-
-    def get_config(self):
-        return {**super().get_config(), "label_smoothing": self.label_smoothing}
 
 
 def compile(
@@ -433,9 +354,9 @@ def compile(
             layer.supports_jit = True
     extra = {}
     if clipnorm is not None:
-        training.check_positive(clipnorm, "clipnorm")
+        validation.check_positive(clipnorm, "clipnorm")
         extra["clipnorm"] = clipnorm
-    training.check_fraction(label_smoothing, "label_smoothing")
+    validation.check_fraction(label_smoothing, "label_smoothing")
     if label_smoothing:
         loss = SmoothedSparseCrossentropy(label_smoothing)
     else:
@@ -458,8 +379,8 @@ def _checked(model, data, split, batch_size):
     name = f"data {split}"
     per_step = len(model.output_shape) == 3
     num_classes = model.output_shape[-1]
-    if training.is_dataset(value):
-        value = training.check_supervised(
+    if validation.is_dataset(value):
+        value = validation.check_supervised(
             value, name, shape=None, num_classes=num_classes
         )
         if len(value.element_spec[0].shape) == len(model.input_shape) - 1:
@@ -481,8 +402,8 @@ def _checked(model, data, split, batch_size):
         shape = model.input_shape[1:]
         if x.ndim == len(shape) + 2 and x.shape[-1] == 1:
             x = x[..., 0]  # (n, H, W, 1) images -> (n, H, W) sequences of rows
-        x = training.check_array(x, f"{name} x", shape=shape)
-    y = training.check_labels(y, f"{name} y", num_classes=num_classes, length=len(x))
+        x = validation.check_array(x, f"{name} x", shape=shape)
+    y = validation.check_labels(y, f"{name} y", num_classes=num_classes, length=len(x))
     if per_step and (y.ndim != 2 or (x.ndim == 3 and y.shape[1] != x.shape[1])):
         steps = x.shape[1] if x.ndim == 3 else "sequence_length"
         raise ValueError(
@@ -553,14 +474,14 @@ def fit(
     Returns:
         The `keras.callbacks.History`.
     """
-    training.check_positive_int(batch_size, "batch_size")
+    validation.check_positive_int(batch_size, "batch_size")
     train = _checked(model, data, "train", batch_size)
     if train is None:
         raise ValueError("`data` has no 'train' split.")
     val = _checked(model, data, "val", batch_size)
     callbacks = list(callbacks or [])
     if refit:
-        training.check_positive_int(epochs, "epochs")
+        validation.check_positive_int(epochs, "epochs")
         if val is not None:
             train, val = _concatenate(train, val, batch_size), None
         callbacks.insert(0, _CosineDecay(model, epochs))
@@ -580,11 +501,11 @@ def fit(
 
 def _concatenate(train, val, batch_size):
     """Train and val (as `_checked` returns them) as one training set."""
-    if training.is_dataset(train) or training.is_dataset(val):
+    if validation.is_dataset(train) or validation.is_dataset(val):
         import tensorflow as tf
 
         def batched(split):
-            if training.is_dataset(split):
+            if validation.is_dataset(split):
                 return split
             return tf.data.Dataset.from_tensor_slices(split).batch(batch_size)
 
@@ -666,7 +587,7 @@ def adapt_input_norm(model, x, *, force=False):
         return False
     masked = _has_masking(model)
     kept = []
-    for batch in x if training.is_dataset(x) else [x]:
+    for batch in x if validation.is_dataset(x) else [x]:
         if isinstance(batch, (tuple, list)):
             batch = batch[0]
         steps = np.asarray(batch, dtype="float32")
@@ -732,6 +653,8 @@ class HyperModel(RecipeHyperModel):
     >>> tuner.search(data.load("japanese_vowels"), epochs=10)  # doctest: +SKIP
     """
 
+    recipe = "bilstm"
+
     def __init__(
         self,
         *,
@@ -743,8 +666,8 @@ class HyperModel(RecipeHyperModel):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        training.check_positive_int(num_classes, "num_classes", minimum=2)
-        training.check_choice(output, "output", OUTPUTS)
+        validation.check_positive_int(num_classes, "num_classes", minimum=2)
+        validation.check_choice(output, "output", OUTPUTS)
         if vocabulary is None:
             _numeric_features(input_shape, masking=False)  # checks the shape
         elif len(vocabulary) == 0:

@@ -13,7 +13,6 @@ reason on standard error.
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import os
 import sys
@@ -88,14 +87,6 @@ def _parser():
     return parser
 
 
-def _load_data(recipe, name, seed):
-    """The recipe's `data` argument: its own `load_data` hook or `data.load`."""
-    from recipes import data
-
-    loader = getattr(recipe, "load_data", data.load)
-    return loader(name or recipe.DATASET, seed=seed)
-
-
 def train(
     name,
     *,
@@ -124,25 +115,24 @@ def train(
     import keras
 
     import recipes
-    from recipes import training
+    from recipes import protocol, saving
 
     recipe = recipes.get(name)
     if save is not None and not str(save).endswith(".keras"):
         raise ValueError(f"`save` must end in '.keras', got {save!r}.")
     keras.utils.set_random_seed(seed)
-    bundle = _load_data(recipe, dataset, seed)
-    model = recipe.build(**training.dataset_facts(recipe.build, bundle.info))
-    model = recipe.compile(model)
-    requested = {"epochs": epochs, "batch_size": batch_size}
-    fit_kwargs = {"checkpoint_dir": checkpoint_dir, "verbose": verbose}
-    fit_kwargs.update(
-        {key: value for key, value in requested.items() if value is not None}
+    bundle = protocol.load_data(recipe, dataset, seed=seed)
+    model = recipe.compile(recipe.build(**protocol.facts(recipe, bundle.info)))
+    options = protocol.fit_options(
+        epochs=epochs,
+        batch_size=batch_size,
+        checkpoint_dir=checkpoint_dir,
+        verbose=verbose,
     )
-    accepted = inspect.signature(recipe.fit).parameters
-    recipe.fit(model, bundle, **{k: v for k, v in fit_kwargs.items() if k in accepted})
+    recipe.fit(model, bundle, **options)
     metrics = recipe.evaluate(model, bundle)
     if save is not None:
-        training.save_model(model, save)
+        saving.save_model(model, save)
     return {"recipe": name, "dataset": bundle.info.name, **metrics}
 
 
@@ -166,13 +156,19 @@ def _evaluate(args):
     import keras
 
     import recipes
+    from recipes import protocol, saving
 
     if not os.path.isfile(args.path):
         raise ValueError(f"`path` {args.path!r} is not a file.")
     model = keras.saving.load_model(args.path, safe_mode=True)
-    name = args.recipe or model.name.split("_")[0]
+    name = args.recipe or saving.recipe_of(model)
+    if name is None:
+        raise ValueError(
+            f"`path` {args.path!r} holds a model no recipe built; name its recipe "
+            "with --recipe."
+        )
     recipe = recipes.get(name)
-    bundle = _load_data(recipe, args.dataset, 0)
+    bundle = protocol.load_data(recipe, args.dataset)
     metrics = recipe.evaluate(model, bundle)
     print(json.dumps({"recipe": name, "dataset": bundle.info.name, **metrics}))
 
@@ -181,12 +177,12 @@ def _tune(args):
     import keras
 
     import recipes
-    from recipes import tuning
+    from recipes import protocol, tuning
 
     recipe = recipes.get(args.name)
     keras.utils.set_random_seed(args.seed)
-    bundle = _load_data(recipe, args.dataset, args.seed)
-    fit_kwargs = {} if args.epochs is None else {"epochs": args.epochs}
+    bundle = protocol.load_data(recipe, args.dataset, seed=args.seed)
+    fit_kwargs = protocol.fit_options(epochs=args.epochs)
     model, best = tuning.tune(
         recipe,
         bundle,

@@ -25,10 +25,16 @@ from __future__ import annotations
 
 import keras
 
-from recipes import layers, training
+from recipes import layers, saving, training, validation
+from recipes.data import load as load_data  # noqa: F401 (the recipe interface)
 from recipes.tuning import RecipeHyperModel
 
 DATASET = "digits"
+FACTS = (
+    "input_shape",
+    "num_classes",
+)  # what `build` and `HyperModel` take from a dataset's info
+
 ARCHITECTURES = ("resnet", "vgg", "lenet")
 
 
@@ -65,16 +71,16 @@ def build(
     Returns:
         A Functional `keras.Model` from images to class probabilities.
     """
-    training.check_choice(arch, "arch", ARCHITECTURES)
+    validation.check_choice(arch, "arch", ARCHITECTURES)
     if len(tuple(input_shape)) != 3:
         raise ValueError(
             f"`input_shape` must be (height, width, channels), got {input_shape!r}."
         )
-    training.check_positive_int(num_classes, "num_classes", minimum=2)
-    training.check_positive_int(width, "width")
-    training.check_positive_int(depth, "depth")
-    training.check_positive_int(blocks_per_stage, "blocks_per_stage")
-    training.check_fraction(dropout_rate, "dropout_rate")
+    validation.check_positive_int(num_classes, "num_classes", minimum=2)
+    validation.check_positive_int(width, "width")
+    validation.check_positive_int(depth, "depth")
+    validation.check_positive_int(blocks_per_stage, "blocks_per_stage")
+    validation.check_fraction(dropout_rate, "dropout_rate")
 
     inputs = keras.Input(shape=tuple(input_shape), name="image")  # (B, H, W, C)
     x = inputs
@@ -89,7 +95,9 @@ def build(
     if dropout_rate:
         x = keras.layers.Dropout(dropout_rate)(x)
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="label")(x)
-    return keras.Model(inputs, outputs, name=name)  # (B, num_classes)
+    return saving.RecipeModel(  # (B, num_classes)
+        inputs, outputs, name=name, recipe="convnet"
+    )
 
 
 def _conv(x, filters, kernel_size, batch_norm, strides=1, activation="relu"):
@@ -174,7 +182,7 @@ def compile(model, *, learning_rate=1e-3, optimizer="auto", jit_compile="auto"):
 
 
 def _checked(model, data, split):
-    return training.check_supervised(
+    return validation.check_supervised(
         training.get_split(data, split),
         f"data {split}",
         shape=model.input_shape[1:],
@@ -260,13 +268,15 @@ class HyperModel(RecipeHyperModel):
     >>> tuner.search(data.load("digits"), epochs=10)  # doctest: +SKIP
     """
 
+    recipe = "convnet"
+
     def __init__(self, *, input_shape=(8, 8, 1), num_classes=10, **kwargs):
         super().__init__(**kwargs)
         if len(tuple(input_shape)) != 3:
             raise ValueError(
                 f"`input_shape` must be (height, width, channels), got {input_shape!r}."
             )
-        training.check_positive_int(num_classes, "num_classes", minimum=2)
+        validation.check_positive_int(num_classes, "num_classes", minimum=2)
         self.input_shape = tuple(input_shape)
         self.num_classes = num_classes
 

@@ -39,12 +39,19 @@ import keras
 import keras_tuner
 import numpy as np
 
-from recipes import convnet, training
+from recipes import convnet, saving, training, validation
 from recipes import data as data_module
-from recipes.layers import GradientReversal, reversal_lambda
+from recipes.layers import GradientReversal
+from recipes.schedules import (
+    AnnealedLearningRate,
+)
 from recipes.tuning import RecipeHyperModel
 
 DATASET = "digits_m"
+FACTS = (
+    "input_shape",
+    "num_classes",
+)  # what `build` and `HyperModel` take from a dataset's info
 SOURCE = "digits"
 # Training steps per compiled call. With `lambda` and the learning rate
 # scheduled inside the step, nothing needs Python between batches; on the
@@ -128,9 +135,9 @@ def _source_split(model, source, split):
     value = training.get_split(source, split)
     if value is None:
         return None
-    if training.is_dataset(value):
+    if validation.is_dataset(value):
         raise ValueError("`source` must hold (x, y) arrays, not a tf.data.Dataset.")
-    return training.check_supervised(
+    return validation.check_supervised(
         value,
         f"source {split}",
         shape=model.input_shape[1:],
@@ -146,16 +153,16 @@ def _target_split(model, target, split, *, labels=False):
         value = training.get_split(target, split)
     if value is None:
         return None
-    if training.is_dataset(value):
+    if validation.is_dataset(value):
         raise ValueError("`target` must hold arrays, not a tf.data.Dataset.")
     x, y = (value[0], value[1]) if isinstance(value, (tuple, list)) else (value, None)
     name = f"target {split}"
-    x = training.check_array(x, f"{name} x", shape=model.input_shape[1:])
+    x = validation.check_array(x, f"{name} x", shape=model.input_shape[1:])
     if not labels:
         return x
     if y is None:
         return None
-    return x, training.check_labels(
+    return x, validation.check_labels(
         y, f"{name} y", num_classes=_label_units(model), length=len(x)
     )
 
@@ -251,8 +258,8 @@ def build(
     ['domain', 'label']
     """
     input_shape = tuple(input_shape)
-    training.check_positive_int(num_classes, "num_classes", minimum=2)
-    training.check_positive_int(domain_units, "domain_units")
+    validation.check_positive_int(num_classes, "num_classes", minimum=2)
+    validation.check_positive_int(domain_units, "domain_units")
     if feature_extractor is None:
         base = convnet.build(
             input_shape=input_shape,
@@ -295,7 +302,9 @@ def build(
         domain_units, activation="relu", kernel_initializer="he_normal"
     )(reversed_features)  # (B, domain_units)
     domain = keras.layers.Dense(1, activation="sigmoid", name="domain")(hidden)
-    return keras.Model(inputs, {"label": label, "domain": domain}, name=name)
+    return saving.RecipeModel(
+        inputs, {"label": label, "domain": domain}, name=name, recipe="dann"
+    )
 
 
 def compile(
@@ -331,7 +340,7 @@ def compile(
     Returns:
         The compiled model.
     """
-    training.check_positive(domain_weight, "domain_weight")
+    validation.check_positive(domain_weight, "domain_weight")
     steps_per_execution = training.resolve_steps_per_execution(
         steps_per_execution,
         STEPS_PER_EXECUTION,
@@ -359,85 +368,6 @@ def compile(
 # --------------------------------------------------------------- schedules ---
 
 
-def lambda_schedule(p, gamma=10.0):
-    """`lambda_p = 2 / (1 + exp(-gamma * p)) - 1`: 0 at `p = 0`, near 1 at `p = 1`.
-
-    The value `GradientReversal` takes in-step once `fit` schedules it.
-
-    Args:
-        p: training progress in [0, 1].
-        gamma: steepness (Ganin et al. use 10), >= 0.
-
-    Returns:
-        The float `lambda_p`.
-    """
-    return float(keras.ops.convert_to_numpy(reversal_lambda(p, gamma)))
-
-
-def learning_rate_schedule(p, initial, alpha=10.0, beta=0.75):
-    """`mu_p = mu_0 / (1 + alpha * p) ** beta`, Ganin et al.'s annealing.
-
-    The value `AnnealedLearningRate` computes in-step: float32, `p` clipped to
-    [0, 1], `initial` > 0.
-
-    Args:
-        p: training progress.
-        initial: `mu_0`.
-        alpha, beta: the annealing's constants (Ganin et al.: 10, 0.75).
-
-    Returns:
-        The float `mu_p`.
-    """
-    rate = AnnealedLearningRate(initial, total_steps=1, alpha=alpha, beta=beta)
-    return float(keras.ops.convert_to_numpy(rate(p)))
-
-
-@keras.saving.register_keras_serializable(package="recipes")
-class AnnealedLearningRate(keras.optimizers.schedules.LearningRateSchedule):
-    """Ganin et al.'s annealing `mu_p = mu_0 / (1 + alpha * p) ** beta`.
-
-    `p = step / total_steps`, clipped to [0, 1], where `step` is the
-    optimizer's iteration count (which `schedule` restarts at 0), so the rate
-    is computed inside the compiled step (no callback between batches) and a
-    run resumed from a checkpoint, which restores the iteration count,
-    continues the annealing.
-
-    Args:
-        initial_learning_rate: `mu_0` (> 0).
-        total_steps: optimizer steps over which `p` runs from 0 to 1 (>= 1).
-        alpha, beta: the annealing's constants (>= 0; Ganin et al.: 10, 0.75).
-
-    Example:
-
-    >>> rate = AnnealedLearningRate(0.01, total_steps=100)
-    >>> round(float(rate(0)), 6), round(float(rate(100)), 6)  # 0.01 / 11**0.75
-    (0.01, 0.001656)
-    >>> optimizer = keras.optimizers.SGD(rate, momentum=0.9)
-    """
-
-    def __init__(self, initial_learning_rate, total_steps, *, alpha=10.0, beta=0.75):
-        training.check_positive(initial_learning_rate, "initial_learning_rate")
-        training.check_positive_int(total_steps, "total_steps")
-        training.check_non_negative(alpha, "alpha")
-        training.check_non_negative(beta, "beta")
-        self.initial_learning_rate = float(initial_learning_rate)
-        self.total_steps = int(total_steps)
-        self.alpha, self.beta = float(alpha), float(beta)
-
-    def __call__(self, step):
-        step = keras.ops.cast(step, "float32")
-        progress = keras.ops.clip(step / self.total_steps, 0.0, 1.0)  # ()
-        return self.initial_learning_rate / (1.0 + self.alpha * progress) ** self.beta
-
-    def get_config(self):
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "total_steps": self.total_steps,
-            "alpha": self.alpha,
-            "beta": self.beta,
-        }
-
-
 def schedule(
     model, total_steps, *, gamma=10.0, anneal_learning_rate=True, alpha=10.0, beta=0.75
 ):
@@ -461,8 +391,8 @@ def schedule(
         ValueError: the model has no `GradientReversal`, or annealing was asked
             of an optimizer whose rate is some other `LearningRateSchedule`.
     """
-    training.check_positive_int(total_steps, "total_steps")
-    training.check_non_negative(gamma, "gamma")
+    validation.check_positive_int(total_steps, "total_steps")
+    validation.check_non_negative(gamma, "gamma")
     if model.optimizer is None:
         raise ValueError("`model` must be compiled (`dann.compile`) first.")
     reversals = [
@@ -581,10 +511,10 @@ def fit(
         The `keras.callbacks.History`.
     """
     source, target = _domains(source, target)
-    training.check_positive_int(epochs, "epochs")
-    training.check_positive_int(batch_size, "batch_size")
+    validation.check_positive_int(epochs, "epochs")
+    validation.check_positive_int(batch_size, "batch_size")
     for value, name in ((gamma, "gamma"), (alpha, "alpha"), (beta, "beta")):
-        training.check_non_negative(value, name)
+        validation.check_non_negative(value, name)
     train = _source_split(model, source, "train")
     if train is None:
         raise ValueError("`source` has no 'train' split.")
@@ -857,6 +787,8 @@ class HyperModel(RecipeHyperModel):
     >>> tuner.search(dann.load_data("digits_m"), epochs=10)  # doctest: +SKIP
     """
 
+    recipe = "dann"
+
     objective = keras_tuner.Objective("val_target_accuracy", direction="max")
     default_batch_size = 32
 
@@ -866,7 +798,7 @@ class HyperModel(RecipeHyperModel):
             raise ValueError(
                 f"`input_shape` must be (height, width, channels), got {input_shape!r}."
             )
-        training.check_positive_int(num_classes, "num_classes", minimum=2)
+        validation.check_positive_int(num_classes, "num_classes", minimum=2)
         self.input_shape = tuple(input_shape)
         self.num_classes = num_classes
 

@@ -59,13 +59,15 @@ import keras_tuner
 import numpy as np
 from keras import ops
 
-from recipes import training
+from recipes import saving, training, validation
+from recipes.data import load as load_data  # noqa: F401 (the recipe interface)
 from recipes.tuning import RecipeHyperModel
 
 DATASET = "digits"
+FACTS = ("input_shape",)  # what `build` and `HyperModel` take from a dataset's info
+
 ARCHITECTURES = ("dense", "dcgan")
 OUTPUT_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
-PACKAGE = "recipes"
 
 
 # ------------------------------------------------------------------- build ---
@@ -107,11 +109,11 @@ def build(
     >>> model.generator.output_shape
     (None, 28, 28, 1)
     """
-    training.check_choice(arch, "arch", ARCHITECTURES)
-    training.check_choice(output_activation, "output_activation", OUTPUT_RANGES)
+    validation.check_choice(arch, "arch", ARCHITECTURES)
+    validation.check_choice(output_activation, "output_activation", OUTPUT_RANGES)
     input_shape = _check_input_shape(input_shape, arch)
-    training.check_positive_int(latent_dim, "latent_dim")
-    training.check_positive_int(width, "width", minimum=2)
+    validation.check_positive_int(latent_dim, "latent_dim")
+    validation.check_positive_int(width, "width", minimum=2)
     make = _dcgan if arch == "dcgan" else _dense
     generator, discriminator = make(
         input_shape, latent_dim, width, batch_norm, output_activation, seed
@@ -244,8 +246,10 @@ def _replicas():
     return context.replica_id_in_sync_group, context.num_replicas_in_sync
 
 
-@keras.saving.register_keras_serializable(package=PACKAGE)
+@saving.register
 class GAN(keras.Model):
+    recipe = "gan"
+
     """A generator and a discriminator trained by alternating updates.
 
     `model(z)` is `generator(z)`. Each `fit` batch runs `d_steps`
@@ -290,7 +294,7 @@ class GAN(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        training.check_positive_int(latent_dim, "latent_dim")
+        validation.check_positive_int(latent_dim, "latent_dim")
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = latent_dim
@@ -337,11 +341,11 @@ class GAN(keras.Model):
                 the discriminator's inputs (0 turns it off).
             jit_compile: whether the step compiles with XLA.
         """
-        training.check_positive_int(d_steps, "d_steps")
-        training.check_positive_int(g_steps, "g_steps")
-        training.check_fraction(label_smoothing, "label_smoothing")
+        validation.check_positive_int(d_steps, "d_steps")
+        validation.check_positive_int(g_steps, "g_steps")
+        validation.check_fraction(label_smoothing, "label_smoothing")
         if instance_noise != 0:
-            training.check_positive(instance_noise, "instance_noise")
+            validation.check_positive(instance_noise, "instance_noise")
         if d_optimizer is g_optimizer:
             raise ValueError(
                 "`d_optimizer` and `g_optimizer` must be two optimizer instances."
@@ -614,12 +618,12 @@ def _learning_rates(learning_rate):
 def _images(model, data, split):
     """The split's images, checked against the generator's shape and range."""
     part = training.get_split(data, split)
-    if part is None or training.is_dataset(part):
+    if part is None or validation.is_dataset(part):
         return part
     if isinstance(part, (tuple, list)):
         part = part[0]  # labels, if any, are not used
     low, high = model.output_range
-    return training.check_array(
+    return validation.check_array(
         part,
         f"data {split}",
         shape=model.generator.output_shape[1:],
@@ -712,7 +716,7 @@ def evaluate(model, data, *, judge=None, num_samples=1000, seed=0, batch_size=25
 
 def noise(model, n, seed=0):
     """`(n, latent_dim)` standard normal noise, fixed by `seed` (NumPy)."""
-    training.check_positive_int(n, "n")
+    validation.check_positive_int(n, "n")
     return (
         np.random.default_rng(seed)
         .standard_normal((n, model.latent_dim))
@@ -759,7 +763,7 @@ def interpolate(model, steps=8, seed=0, *, spherical=True):
     Returns:
         `(steps, H, W, C)` NumPy images.
     """
-    training.check_positive_int(steps, "steps", minimum=2)
+    validation.check_positive_int(steps, "steps", minimum=2)
     start, end = noise(model, 2, seed).astype("float64")  # (latent_dim,) each
     t = np.linspace(0.0, 1.0, steps)[:, None]  # (steps, 1)
     cosine = np.dot(start, end) / (np.linalg.norm(start) * np.linalg.norm(end))
@@ -804,8 +808,8 @@ class GANMonitor(keras.callbacks.Callback):
 
     def __init__(self, directory, num_images=64, every=10, seed=0):
         super().__init__()
-        training.check_positive_int(num_images, "num_images")
-        training.check_positive_int(every, "every")
+        validation.check_positive_int(num_images, "num_images")
+        validation.check_positive_int(every, "every")
         self.directory = os.fspath(directory)
         self.num_images, self.every, self.seed = num_images, every, seed
         self.paths = []
@@ -855,6 +859,8 @@ class HyperModel(RecipeHyperModel):
      'width']
     >>> tuner.search(data.load("digits"), epochs=10)  # doctest: +SKIP
     """
+
+    recipe = "gan"
 
     default_batch_size = 64
     objective = keras_tuner.Objective("frechet_distance", direction="min")

@@ -12,10 +12,11 @@ import math
 import keras
 from keras import ops
 
-# ------------------------------------------------ siamese losses (#8) ---
+from recipes import validation
+from recipes.saving import register
 
 
-@keras.saving.register_keras_serializable(package="recipes")
+@register
 class ContrastiveLoss(keras.losses.Loss):
     """Contrastive loss of Hadsell, Chopra & LeCun (2006) on a Euclidean distance.
 
@@ -55,7 +56,7 @@ class ContrastiveLoss(keras.losses.Loss):
         return {**super().get_config(), "margin": self.margin}
 
 
-@keras.saving.register_keras_serializable(package="recipes")
+@register
 class CosineContrastiveLoss(keras.losses.Loss):
     """Contrastive loss on the cosine similarity of a pair, as in the course notes.
 
@@ -104,3 +105,37 @@ def _check_margin(margin, *, low, high=None, strict=False):
         lower = f"> {low}" if strict else f">= {low}"
         upper = f" and < {high}" if high is not None else ""
         raise ValueError(f"`margin` must be {lower}{upper}, got {margin!r}.")
+
+
+@register
+class SmoothedSparseCrossentropy(keras.losses.Loss):
+    """Cross-entropy of integer labels against label-smoothed targets.
+
+    The target of label `k` is `1 - label_smoothing` on class `k` plus
+    `label_smoothing / num_classes` on every class (Szegedy et al. 2016), as
+    `keras.losses.CategoricalCrossentropy(label_smoothing=...)` does for
+    one-hot labels: `(1 - e) * (-log p[k]) + e * mean_j(-log p[j])`. Takes
+    labels `(B,)` or `(B, T)` and probabilities `(B, K)` or `(B, T, K)`;
+    Keras applies the output's mask (padded steps) as for any loss.
+
+    Args:
+        label_smoothing: `e`, in [0, 1).
+    """
+
+    def __init__(self, label_smoothing=0.1, name="smoothed_crossentropy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        validation.check_fraction(label_smoothing, "label_smoothing")
+        self.label_smoothing = float(label_smoothing)
+
+    def call(self, y_true, y_pred):
+        if len(y_true.shape) == len(y_pred.shape):
+            y_true = ops.squeeze(y_true, axis=-1)  # (B, 1) labels -> (B,)
+        epsilon = keras.config.epsilon()
+        log_p = ops.log(ops.clip(y_pred, epsilon, 1.0 - epsilon))  # (..., K)
+        one_hot = ops.one_hot(ops.cast(y_true, "int32"), y_pred.shape[-1])
+        nll = -ops.sum(one_hot * log_p, axis=-1)  # (...)
+        uniform = -ops.mean(log_p, axis=-1)  # (...)
+        return (1.0 - self.label_smoothing) * nll + self.label_smoothing * uniform
+
+    def get_config(self):
+        return {**super().get_config(), "label_smoothing": self.label_smoothing}

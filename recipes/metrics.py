@@ -28,7 +28,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from recipes import training
+from recipes import validation
 
 
 def penultimate_features(classifier):
@@ -50,7 +50,7 @@ def penultimate_features(classifier):
 
 def _predict(model, images, batch_size):
     shape = tuple(model.input_shape[1:])
-    images = training.check_array(images, "images", shape=shape)
+    images = validation.check_array(images, "images", shape=shape)
     return np.asarray(model.predict(images, batch_size=batch_size, verbose=0))
 
 

@@ -58,10 +58,13 @@ import keras
 import keras_tuner
 import numpy as np
 
-from recipes import convnet, layers, losses, training
+from recipes import convnet, layers, losses, saving, training, validation
+from recipes.data import load as load_data  # noqa: F401 (the recipe interface)
 from recipes.tuning import RecipeHyperModel
 
 DATASET = "digits"
+FACTS = ("input_shape",)  # what `build` and `HyperModel` take from a dataset's info
+
 DISTANCES = ("euclidean", "cosine", "weighted_l1")
 CLASS_AUGMENTATIONS = ("rotations", "dihedral")
 TOWERS = ("convnet", "dense")
@@ -138,18 +141,18 @@ def build(
     >>> model.output_shape
     (None, 1)
     """
-    training.check_choice(distance, "distance", DISTANCES)
-    training.check_choice(tower, "tower", TOWERS)
-    training.check_positive_int(embedding_dim, "embedding_dim")
-    training.check_positive_int(width, "width")
-    training.check_positive_int(depth, "depth")
-    training.check_fraction(dropout_rate, "dropout_rate")
+    validation.check_choice(distance, "distance", DISTANCES)
+    validation.check_choice(tower, "tower", TOWERS)
+    validation.check_positive_int(embedding_dim, "embedding_dim")
+    validation.check_positive_int(width, "width")
+    validation.check_positive_int(depth, "depth")
+    validation.check_fraction(dropout_rate, "dropout_rate")
     if weight_decay is None:
         weight_decay = DEFAULT_WEIGHT_DECAY.get(distance, 0.0)
     if weight_decay != 0:
-        training.check_positive(weight_decay, "weight_decay")
+        validation.check_positive(weight_decay, "weight_decay")
     if pixel_weight != 0:
-        training.check_positive(pixel_weight, "pixel_weight")
+        validation.check_positive(pixel_weight, "pixel_weight")
     input_shape = tuple(input_shape)
     if tower == "convnet" and len(input_shape) != 3:
         raise ValueError(
@@ -211,7 +214,7 @@ def build(
     if distance == "weighted_l1" and weight_decay:
         kwargs["alpha_regularizer"] = keras.regularizers.L2(weight_decay)
     outputs = _DISTANCE_LAYERS[distance](**kwargs)([z_left, z_right])  # (B, 1)
-    return keras.Model([left, right], outputs, name=name)
+    return saving.RecipeModel([left, right], outputs, name=name, recipe="siamese")
 
 
 def _with_weight_decay(model, weight_decay):
@@ -319,7 +322,7 @@ def augment_classes(x, y, transforms="dihedral"):
     >>> x_new.shape, y_new.tolist()
     ((12, 8, 8, 1), [0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11])
     """
-    training.check_choice(transforms, "transforms", CLASS_AUGMENTATIONS)
+    validation.check_choice(transforms, "transforms", CLASS_AUGMENTATIONS)
     x, y = _check_xy((x, y), "data")
     return _augment_classes(x, y, transforms)
 
@@ -346,7 +349,7 @@ def _check_xy(split, name, shape=None):
     """`(x, y)` arrays (datasets are read into memory) as float32 and int32."""
     if split is None:
         return None
-    if training.is_dataset(split):
+    if validation.is_dataset(split):
         batches = list(split.as_numpy_iterator())
         if not batches or not isinstance(batches[0], tuple) or len(batches[0]) != 2:
             raise ValueError(f"`{name}` dataset must yield (x, y) pairs.")
@@ -357,12 +360,12 @@ def _check_xy(split, name, shape=None):
         split = (x, y)
     if not isinstance(split, (tuple, list)) or len(split) != 2:
         raise ValueError(f"`{name}` must be an (x, y) pair of arrays.")
-    x = training.check_array(split[0], f"{name} x", shape=shape)
+    x = validation.check_array(split[0], f"{name} x", shape=shape)
     y = np.asarray(split[1])
     if y.ndim != 1 or y.size == 0 or not np.issubdtype(y.dtype, np.number):
         raise ValueError(f"`{name} y` must be a 1-D array of class labels.")
     num_classes = int(np.max(y)) + 1 if np.max(y) >= 0 else 1
-    return x, training.check_labels(
+    return x, validation.check_labels(
         y, f"{name} y", num_classes=num_classes, length=len(x)
     )
 
@@ -425,12 +428,12 @@ def make_pairs(
     >>> float(labels.mean())  # one similar pair in four
     0.25
     """
-    training.check_positive_int(negatives_per_positive, "negatives_per_positive")
-    training.check_positive_int(positives_per_example, "positives_per_example")
+    validation.check_positive_int(negatives_per_positive, "negatives_per_positive")
+    validation.check_positive_int(positives_per_example, "positives_per_example")
     x, y = _check_xy((x, y), "data")
     x, y = _restrict(x, y, classes, "y")
     if class_augmentation is not None:
-        training.check_choice(
+        validation.check_choice(
             class_augmentation, "class_augmentation", CLASS_AUGMENTATIONS
         )
         x, y = _augment_classes(x, y, class_augmentation)  # checked just above
@@ -562,7 +565,7 @@ def embed(model, x, *, batch_size=256):
         A float32 array `(n, embedding_dim)`, or `(n, embedding_dim + P)` with
         the `P` input values when the model was built with `pixel_weight`.
     """
-    x = training.check_array(x, "x", shape=model.input_shape[0][1:])
+    x = validation.check_array(x, "x", shape=model.input_shape[0][1:])
     return np.asarray(
         model.get_layer("embedding").predict(x, batch_size=batch_size, verbose=0)
     )
@@ -596,11 +599,11 @@ def nearest_neighbors(model, queries, gallery, *, k=1):
         An int array `(q, k)`, most similar first.
     """
     if model is None:
-        zq = training.check_array(queries, "queries").reshape(len(queries), -1)
-        zg = training.check_array(gallery, "gallery").reshape(len(gallery), -1)
+        zq = validation.check_array(queries, "queries").reshape(len(queries), -1)
+        zg = validation.check_array(gallery, "gallery").reshape(len(gallery), -1)
     else:
         zq, zg = embed(model, queries), embed(model, gallery)
-    training.check_positive_int(k, "k")
+    validation.check_positive_int(k, "k")
     if k > len(zg):
         raise ValueError(f"`k` must be at most the gallery size {len(zg)}, got {k}.")
     scores = _pair_scores(model, np.repeat(zq, len(zg), 0), np.tile(zg, (len(zq), 1)))
@@ -681,8 +684,8 @@ def one_shot_accuracy(model, x, y, classes=None, n_way=4, trials=1000, seed=0):
     x, y = _check_xy((x, y), "data", shape)
     classes = np.unique(y) if classes is None else np.asarray(list(classes))
     x, y = _restrict(x, y, classes, "y")
-    training.check_positive_int(n_way, "n_way", minimum=2)
-    training.check_positive_int(trials, "trials")
+    validation.check_positive_int(n_way, "n_way", minimum=2)
+    validation.check_positive_int(trials, "trials")
     if n_way > len(classes):
         raise ValueError(
             f"`n_way` must be at most {len(classes)} classes, got {n_way}."
@@ -762,12 +765,14 @@ class HyperModel(RecipeHyperModel):
     >>> tuner.search(data.load("digits"), epochs=10)  # doctest: +SKIP
     """
 
+    recipe = "siamese"
+
     default_batch_size = 64
     objective = keras_tuner.Objective("val_loss", direction="min")
 
     def __init__(self, *, input_shape=(8, 8, 1), distance="euclidean", **kwargs):
         super().__init__(**kwargs)
-        training.check_choice(distance, "distance", DISTANCES)
+        validation.check_choice(distance, "distance", DISTANCES)
         if len(tuple(input_shape)) != 3:
             raise ValueError(
                 f"`input_shape` must be (height, width, channels), got {input_shape!r}."

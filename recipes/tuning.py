@@ -8,34 +8,37 @@ size and calls the recipe's own `fit`.
 
 from __future__ import annotations
 
-import sys
-
 import keras_tuner
 
 
 class RecipeHyperModel(keras_tuner.HyperModel):
     """Base class of the recipes' hypermodels.
 
-    Subclasses set `default_batch_size` (the recipe's `fit` default) and
-    `objective` (what a search optimises by default), and implement `build(hp)`.
-    `fit` looks up the recipe module the subclass is defined in.
+    Subclasses set `recipe` (the registered name of their recipe),
+    `default_batch_size` (the recipe's `fit` default) and `objective` (what a
+    search optimises by default), and implement `build(hp)`.
 
     Args:
         name: the hypermodel's name (defaults to the recipe's name).
         tunable: whether the hyperparameters are tunable.
     """
 
+    recipe = None
     default_batch_size = 32
     batch_sizes = (16, 32, 64, 128)
     objective = keras_tuner.Objective("val_accuracy", direction="max")
 
-    @property
-    def recipe(self):
+    def recipe_module(self):
         """The recipe module this hypermodel belongs to."""
-        return sys.modules[type(self).__module__]
+        import recipes
+
+        return recipes.get(self.recipe)
 
     def fit(self, hp, model, data, **kwargs):
         """Fits `model` with the recipe's `fit` and a tuned batch size.
+
+        Hyperband continues a trial with `initial_epoch`; the recipe's `fit`
+        then trains the remaining `epochs - initial_epoch` epochs.
 
         Args:
             hp: the trial's `keras_tuner.HyperParameters`.
@@ -49,26 +52,11 @@ class RecipeHyperModel(keras_tuner.HyperModel):
         batch_size = hp.Choice(
             "batch_size", list(self.batch_sizes), default=self.default_batch_size
         )
-        return self.recipe.fit(
-            model, data, batch_size=batch_size, **self._fit_kwargs(kwargs)
-        )
-
-    def _fit_kwargs(self, kwargs):
-        """Adapts the tuner's fit arguments to the recipe's `fit` signature.
-
-        Hyperband continues a trial with `initial_epoch`; a recipe `fit` without
-        that argument trains the remaining `epochs - initial_epoch` instead.
-        """
-        import inspect
-
-        accepted = inspect.signature(self.recipe.fit).parameters
         kwargs = dict(kwargs)
         initial_epoch = kwargs.pop("initial_epoch", 0)
-        if "initial_epoch" in accepted:
-            kwargs["initial_epoch"] = initial_epoch
-        elif initial_epoch and "epochs" in kwargs:
+        if initial_epoch and "epochs" in kwargs:
             kwargs["epochs"] = max(1, kwargs["epochs"] - initial_epoch)
-        return kwargs
+        return self.recipe_module().fit(model, data, batch_size=batch_size, **kwargs)
 
 
 # ------------------------------------------------------------------ search ---
@@ -81,18 +69,26 @@ class _DefaultsFirst:
 
     Keras Tuner's oracles start with random values; starting from the recipe's
     defaults makes trial 0 the recipe's default configuration, so a search can
-    only match or improve on it.
+    only match or improve on it. Hyperband's own `tuner/` bookkeeping values
+    are kept.
     """
 
-    def _random_values(self):
-        if not self.trials:
-            space = self.hyperparameters.copy()  # its values are the defaults
-            return {
-                hp.name: space.values[hp.name]
-                for hp in space.space
-                if space.is_active(hp) and hp.name in space.values
-            }
-        return super()._random_values()
+    def populate_space(self, trial_id):
+        response = super().populate_space(trial_id)
+        if self.trials or response.get("values") is None:
+            return response
+        space = self.hyperparameters.copy()  # its values are the defaults
+        defaults = {
+            hp.name: space.values[hp.name]
+            for hp in space.space
+            if space.is_active(hp) and hp.name in space.values
+        }
+        bookkeeping = {
+            key: value
+            for key, value in response["values"].items()
+            if key.startswith("tuner/")
+        }
+        return {**response, "values": {**defaults, **bookkeeping}}
 
 
 class RandomSearchOracle(_DefaultsFirst, keras_tuner.oracles.RandomSearchOracle):
@@ -109,25 +105,18 @@ class HyperbandOracle(_DefaultsFirst, keras_tuner.oracles.HyperbandOracle):
     """Hyperband whose first trial is the default configuration."""
 
 
-class _Hyperband(keras_tuner.Hyperband):
-    # keras_tuner.Hyperband builds its own oracle; this one takes ours and
-    # keeps Hyperband's epoch bookkeeping in `run_trial`.
-    def __init__(self, hypermodel, oracle, **kwargs):
-        keras_tuner.Tuner.__init__(self, oracle=oracle, hypermodel=hypermodel, **kwargs)
-
-
 def _recipe_module(recipe):
     import recipes
 
     if isinstance(recipe, str):
         return recipe, recipes.get(recipe)
-    name = getattr(recipe, "__name__", "").rsplit(".", 1)[-1]
-    if name not in recipes.available():
-        raise ValueError(
-            f"`recipe` must be a recipe name or module, one of {recipes.available()}, "
-            f"got {recipe!r}."
-        )
-    return name, recipe
+    for name in recipes.available():
+        if recipes.get(name) is recipe:
+            return name, recipe
+    raise ValueError(
+        f"`recipe` must be a recipe name or module, one of {recipes.available()}, "
+        f"got {recipe!r}."
+    )
 
 
 def valid_objectives(hypermodel):
@@ -179,10 +168,10 @@ def make_tuner(
     Returns:
         A `keras_tuner.Tuner`.
     """
-    from recipes import training
+    from recipes import compat, validation
 
-    training.check_choice(tuner, "tuner", TUNERS)
-    training.check_positive_int(max_trials, "max_trials")
+    validation.check_choice(tuner, "tuner", TUNERS)
+    validation.check_positive_int(max_trials, "max_trials")
     objective = _objective(hypermodel, objective)
     common = {
         "hypermodel": hypermodel,
@@ -193,7 +182,7 @@ def make_tuner(
     }
     if tuner == "hyperband":
         oracle = HyperbandOracle(objective=objective, max_epochs=max_epochs, seed=seed)
-        return _Hyperband(oracle=oracle, **common)
+        return compat.hyperband_tuner(oracle=oracle, **common)
     oracle_class = (
         RandomSearchOracle if tuner == "random" else BayesianOptimizationOracle
     )
@@ -257,17 +246,13 @@ def tune(
     """
     import os
 
-    from recipes import data as data_module
-    from recipes import training
+    from recipes import protocol, saving
 
     name, module = _recipe_module(recipe)
     if data is None:
-        loader = getattr(module, "load_data", data_module.load)
-        data = loader(module.DATASET, seed=seed)
+        data = protocol.load_data(module, seed=seed)
     info = getattr(data, "info", None)
-    hypermodel = module.HyperModel(
-        **(training.dataset_facts(module.HyperModel, info) if info else {})
-    )
+    hypermodel = module.HyperModel(**(protocol.facts(module, info) if info else {}))
     search = make_tuner(
         hypermodel,
         tuner=tuner,
@@ -290,7 +275,7 @@ def tune(
     best_hp = search.get_best_hyperparameters(1)[0]
     best_model = search.get_best_models(1)[0]
     path = export_path or os.path.join(str(directory), name, "best.keras")
-    training.save_model(best_model, path)
+    saving.save_model(best_model, path)
     return best_model, best_hp
 
 

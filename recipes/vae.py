@@ -50,7 +50,8 @@ import keras_tuner
 import numpy as np
 from keras import ops
 
-from recipes import layers, training
+from recipes import layers, saving, training, validation
+from recipes.data import load as load_data  # noqa: F401 (the recipe interface)
 from recipes.tuning import RecipeHyperModel
 
 try:  # divides the loss by the number of replicas under tf.distribute
@@ -62,6 +63,8 @@ except ImportError:  # pragma: no cover - older or newer Keras layouts
 
 
 DATASET = "digits"
+FACTS = ("input_shape",)  # what `build` and `HyperModel` take from a dataset's info
+
 ARCHITECTURES = ("conv", "dense")
 LIKELIHOODS = ("bernoulli", "gaussian")
 LOG_2PI = math.log(2.0 * math.pi)
@@ -116,8 +119,10 @@ def negative_log_likelihood(x, decoder_output, likelihood, log_scale=None):
 # ---------------------------------------------------------------- model ---
 
 
-@keras.saving.register_keras_serializable(package="recipes")
+@saving.register
 class VAE(keras.Model):
+    recipe = "vae"
+
     """A variational autoencoder whose negative ELBO is its training loss.
 
     Build it with `recipes.vae.build`, which checks the arguments. Metrics
@@ -326,8 +331,8 @@ def build(
 
     >>> model = build(arch="dense", latent_dim=2, likelihood="gaussian")
     """
-    training.check_choice(arch, "arch", ARCHITECTURES)
-    training.check_choice(likelihood, "likelihood", LIKELIHOODS)
+    validation.check_choice(arch, "arch", ARCHITECTURES)
+    validation.check_choice(likelihood, "likelihood", LIKELIHOODS)
     shape = tuple(input_shape)
     if len(shape) != 3 or not all(
         isinstance(d, (int, np.integer)) and d > 0 for d in shape
@@ -340,9 +345,9 @@ def build(
             f"`input_shape` height and width must be divisible by 4 for "
             f"arch='conv', got {input_shape!r}."
         )
-    training.check_positive_int(latent_dim, "latent_dim")
-    training.check_positive_int(width, "width")
-    training.check_positive_int(hidden_units, "hidden_units")
+    validation.check_positive_int(latent_dim, "latent_dim")
+    validation.check_positive_int(width, "width")
+    validation.check_positive_int(hidden_units, "hidden_units")
     if (
         isinstance(beta, bool)
         or not isinstance(beta, (int, float, np.number))
@@ -393,7 +398,7 @@ def compile(model, *, learning_rate=1e-3, optimizer="auto", jit_compile="auto"):
 def _images(model, x, name):
     """Checks images for `model`: shape, finiteness, [0, 1] for Bernoulli."""
     bernoulli = model.likelihood == "bernoulli"
-    return training.check_array(
+    return validation.check_array(
         x,
         name,
         shape=model.image_shape,
@@ -405,7 +410,7 @@ def _images(model, x, name):
 def _split_images(model, data, split):
     """The images of one split (labels dropped); datasets pass through."""
     part = training.get_split(data, split)
-    if part is None or training.is_dataset(part):
+    if part is None or validation.is_dataset(part):
         return part
     if isinstance(part, (tuple, list)):
         if len(part) not in (1, 2):
@@ -496,7 +501,7 @@ def log_likelihood_terms(model, x, *, k=1000, seed=0, max_batch=20000):
     (['importance_weighted_nll', 'kl_loss', 'reconstruction_loss'], (10,))
     """
     _check_model(model)
-    training.check_positive_int(k, "k")
+    validation.check_positive_int(k, "k")
     x = _images(model, x, "x")
     generator = keras.random.SeedGenerator(seed)
     chunk = max(1, max_batch // k)
@@ -556,7 +561,7 @@ def evaluate(model, data, *, k=1000, seed=0):
     test = _split_images(model, data, "test")
     if test is None:
         raise ValueError("`data` has no 'test' split.")
-    if training.is_dataset(test):
+    if validation.is_dataset(test):
         test = _images(model, _dataset_images(test), "data test x")
     terms = log_likelihood_terms(model, test, k=k, seed=seed)
     results = {name: float(values.mean()) for name, values in terms.items()}
@@ -593,7 +598,7 @@ def sample(model, n, seed=None):
     True
     """
     _check_model(model)
-    training.check_positive_int(n, "n")
+    validation.check_positive_int(n, "n")
     z = keras.random.normal((n, model.latent_dim), seed=seed)  # (n, L)
     return _decode(model, z)
 
@@ -656,7 +661,7 @@ def interpolate(model, x_a, x_b, steps=8):
     (10, 8, 8, 1)
     """
     _check_model(model)
-    training.check_positive_int(steps, "steps", minimum=2)
+    validation.check_positive_int(steps, "steps", minimum=2)
     codes = []
     for name, image in (("x_a", x_a), ("x_b", x_b)):
         image = np.asarray(image, dtype="float32")
@@ -705,8 +710,8 @@ def latent_map(model, path, *, x=None, labels=None, grid=15, span=2.5, seed=0):
 
     _check_model(model)
     if model.latent_dim == 2:
-        training.check_positive_int(grid, "grid", minimum=2)
-        training.check_positive(span, "span")
+        validation.check_positive_int(grid, "grid", minimum=2)
+        validation.check_positive(span, "span")
         values = np.linspace(-span, span, grid, dtype="float32")
         z = np.array([[z1, z2] for z2 in values[::-1] for z1 in values], "float32")
         return plots.image_grid(
@@ -748,6 +753,8 @@ class HyperModel(RecipeHyperModel):
     ['arch', 'hidden_units', 'latent_dim', 'learning_rate', 'width']
     >>> tuner.search(data.load("digits"), epochs=10)  # doctest: +SKIP
     """
+
+    recipe = "vae"
 
     default_batch_size = 32
     objective = keras_tuner.Objective("val_loss", direction="min")

@@ -7,7 +7,7 @@ import keras
 import pytest
 
 import recipes
-from recipes import data
+from recipes import protocol
 
 FOLDER = pathlib.Path(__file__).parents[1] / "saved_models"
 MANIFEST = (
@@ -42,9 +42,7 @@ def test_saved_model_matches_its_manifest(name):
     assert sha256(path) == entry["sha256"]
     model = keras.saving.load_model(path, safe_mode=True)
     recipe = recipes.get(name)
-    bundle = getattr(recipe, "load_data", data.load)(
-        entry["dataset"], seed=entry["seed"]
-    )
+    bundle = protocol.load_data(recipe, entry["dataset"], seed=entry["seed"])
     metrics = recipe.evaluate(model, bundle)
     assert set(metrics) == set(entry["metrics"])
     for key, expected in entry["metrics"].items():

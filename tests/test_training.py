@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from recipes import data, training
+from recipes import data, training, validation
 
 
 def test_auto_jit_compile_follows_the_gpu():
@@ -67,36 +67,38 @@ def test_get_split_reads_every_data_form():
 
 def test_check_array_names_the_argument():
     good = np.zeros((2, 3, 3, 1))
-    assert training.check_array(good, "x", rank=4, shape=(3, 3, 1)).dtype == np.float32
+    assert (
+        validation.check_array(good, "x", rank=4, shape=(3, 3, 1)).dtype == np.float32
+    )
     with pytest.raises(ValueError, match="`x` must have rank 4"):
-        training.check_array(np.zeros((2, 3)), "x", rank=4)
+        validation.check_array(np.zeros((2, 3)), "x", rank=4)
     with pytest.raises(ValueError, match=r"`x` examples must have shape \(3, 3, 1\)"):
-        training.check_array(np.zeros((2, 4, 4, 1)), "x", shape=(3, 3, 1))
+        validation.check_array(np.zeros((2, 4, 4, 1)), "x", shape=(3, 3, 1))
     with pytest.raises(ValueError, match="`x` contains NaN"):
-        training.check_array(np.array([[np.nan]]), "x")
+        validation.check_array(np.array([[np.nan]]), "x")
     with pytest.raises(ValueError, match="`x` contains NaN or infinite"):
-        training.check_array(np.array([[np.inf]]), "x")
+        validation.check_array(np.array([[np.inf]]), "x")
     with pytest.raises(ValueError, match="`x` is empty"):
-        training.check_array(np.zeros((0, 3)), "x")
+        validation.check_array(np.zeros((0, 3)), "x")
     with pytest.raises(ValueError, match=r"`x` values must lie in \[0, 1\]"):
-        training.check_array(np.array([[2.0]]), "x", low=0, high=1)
+        validation.check_array(np.array([[2.0]]), "x", low=0, high=1)
 
 
 def test_check_labels():
     np.testing.assert_array_equal(
-        training.check_labels([0, 2.0], "y", num_classes=3), [0, 2]
+        validation.check_labels([0, 2.0], "y", num_classes=3), [0, 2]
     )
     with pytest.raises(ValueError, match=r"`y` labels must lie in \[0, 2\]"):
-        training.check_labels([0, 3], "y", num_classes=3)
+        validation.check_labels([0, 3], "y", num_classes=3)
     with pytest.raises(ValueError, match="`y` labels must lie"):
-        training.check_labels([-1, 0], "y", num_classes=3)
+        validation.check_labels([-1, 0], "y", num_classes=3)
     with pytest.raises(ValueError, match="integer"):
-        training.check_labels([0.5], "y", num_classes=3)
+        validation.check_labels([0.5], "y", num_classes=3)
     with pytest.raises(ValueError, match="3 labels for 2 examples"):
-        training.check_labels([0, 1, 2], "y", num_classes=3, length=2)
+        validation.check_labels([0, 1, 2], "y", num_classes=3, length=2)
 
 
 @pytest.mark.parametrize("value", [0, -1, 1.5, True, "3"])
 def test_check_positive_int(value):
     with pytest.raises(ValueError, match="`epochs` must be an integer >= 1"):
-        training.check_positive_int(value, "epochs")
+        validation.check_positive_int(value, "epochs")

@@ -10,7 +10,7 @@ import keras_tuner
 import pytest
 
 import recipes
-from recipes import data, training, tuning
+from recipes import data, protocol, tuning
 from tests.helpers import tiny
 
 ROOT = pathlib.Path(__file__).parents[1]
@@ -18,9 +18,8 @@ ROOT = pathlib.Path(__file__).parents[1]
 
 def hypermodel_for(name):
     module = recipes.get(name)
-    loader = getattr(module, "load_data", data.load)
-    info = loader(module.DATASET).info
-    return module, module.HyperModel(**training.dataset_facts(module.HyperModel, info))
+    info = protocol.load_data(module).info
+    return module, module.HyperModel(**protocol.facts(module, info))
 
 
 @pytest.mark.parametrize("name", recipes.available())
@@ -126,7 +125,7 @@ MIRRORED = textwrap.dedent(
     import keras
     import numpy as np
     import recipes
-    from recipes import data, training, tuning
+    from recipes import data, protocol, tuning
     from tests.helpers import tiny
 
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
@@ -134,11 +133,11 @@ MIRRORED = textwrap.dedent(
     for name in sys.argv[1:]:
         keras.utils.set_random_seed(0)
         module = recipes.get(name)
-        bundle = getattr(module, "load_data", data.load)(module.DATASET)
+        bundle = protocol.load_data(module)
         if isinstance(bundle, data.Bundle) and isinstance(bundle.train, tuple):
             bundle = tiny(bundle, n=64)
         with strategy.scope():
-            model = module.build(**training.dataset_facts(module.build, bundle.info))
+            model = module.build(**protocol.facts(module, bundle.info))
             model = module.compile(model)
         history = module.fit(model, bundle, epochs=1, batch_size=16, verbose=0)
         losses = np.asarray(history.history["loss"])
@@ -172,7 +171,7 @@ def test_each_recipe_fits_under_mirrored_strategy(tmp_path):
 DISTRIBUTED = textwrap.dedent(
     """
     import sys
-    from recipes import data, training, tuning
+    from recipes import data, protocol, tuning
     from tests.helpers import tiny
 
     bundle = tiny(data.load("digits"), n=48)

@@ -23,7 +23,7 @@ import os
 import keras
 import numpy as np
 
-from recipes import bilstm, data, training
+from recipes import bilstm, data, saving
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--epochs", type=int, default=bilstm.EPOCHS)
@@ -128,7 +128,7 @@ print(f"largest change from 10 padding frames: {difference.max():.1e}")
 # back with `keras.saving.load_model`; its one custom layer, `TimeDeltas`, is
 # registered when `recipes` is imported.
 
-path = training.save_model(model, os.path.join(args.out, "bilstm.keras"))
+path = saving.save_model(model, os.path.join(args.out, "bilstm.keras"))
 loaded = keras.saving.load_model(path)
 same = np.allclose(loaded.predict(x_test, verbose=0), model.predict(x_test, verbose=0))
 print("reloaded model gives the same predictions:", same)

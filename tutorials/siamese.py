@@ -23,7 +23,7 @@ import os
 import keras
 import numpy as np
 
-from recipes import data, siamese, training
+from recipes import data, saving, siamese
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--epochs", type=int, default=5)
@@ -113,7 +113,7 @@ except ImportError:
 # ## Save and load
 # The distance layer and the loss are registered Keras objects, so the model
 # saves to `.keras` and loads in safe mode with no `custom_objects`.
-path = training.save_model(model, os.path.join(args.out, "siamese.keras"))
+path = saving.save_model(model, os.path.join(args.out, "siamese.keras"))
 loaded = keras.saving.load_model(path)
 np.testing.assert_allclose(
     siamese.embed(loaded, x_test[:16]), siamese.embed(model, x_test[:16]), atol=1e-5

@@ -26,7 +26,7 @@ import os
 import keras
 import numpy as np
 
-from recipes import data, plots, training, vae
+from recipes import data, plots, saving, vae
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 parser.add_argument("--epochs", type=int, default=300, help="most epochs to train")
@@ -138,7 +138,7 @@ plots.scatter(
 # The model saves to one `.keras` file and loads back without custom objects;
 # decoding the same codes gives the same images.
 
-path = training.save_model(model, os.path.join(args.out, "vae.keras"))
+path = saving.save_model(model, os.path.join(args.out, "vae.keras"))
 loaded = keras.saving.load_model(path)
 same = np.allclose(
     vae.reconstruct(model, originals, seed=1),

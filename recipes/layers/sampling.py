@@ -1,0 +1,46 @@
+"""The reparameterised sampling of a variational autoencoder's code."""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from recipes.saving import register
+
+
+@register
+class Sampling(keras.layers.Layer):
+    """Draws `z = mean + exp(log_var / 2) * eps`, `eps ~ N(0, I)`.
+
+    The reparameterisation trick of the variational autoencoder (Kingma &
+    Welling 2014): the randomness sits in `eps`, so gradients flow to both the
+    mean and the log-variance. It samples in training and inference alike (the
+    ELBO is estimated with a sample at evaluation too).
+
+    Args:
+        seed: seed of the `SeedGenerator` that draws `eps`.
+
+    Example:
+
+    >>> sampling = Sampling(seed=0)
+    >>> tuple(sampling([keras.ops.zeros((2, 3)), keras.ops.zeros((2, 3))]).shape)
+    (2, 3)
+    """
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs):
+        z_mean, z_log_var = inputs  # (B, latent_dim) each
+        epsilon = keras.random.normal(
+            ops.shape(z_mean), dtype=z_mean.dtype, seed=self.seed_generator
+        )
+        return z_mean + ops.exp(0.5 * z_log_var) * epsilon  # (B, latent_dim)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
