@@ -117,5 +117,5 @@ def speed():
         f"Default ResNet on the digits training split ({len(x)} images), batch {batch_size}; "
         "median over epochs 2-5 of 3 interleaved repeats.\n\n"
         + table
-        + '\n\nTarget: recipe with `"auto"` >= 1.0x hand-written (issue 10; the ConvNet issue asked 0.95x).'
+        + '\n\nTarget: recipe with `"auto"` >= 1.0x hand-written.'
     )

@@ -18,9 +18,9 @@ QUALITY = {
     "convnet": "benchmarks.convnet",
     "dann": "benchmarks.dann",
     "gan": "benchmarks.gan",
-    "msda": "benchmarks.msda",  # the mSDA part of the autoencoder issue (3)
+    "msda": "benchmarks.msda",  # marginalized denoising features across domains
     "siamese": "benchmarks.siamese",
-    "tuning": "benchmarks.tuning",  # the ConvNet search of issue 9, not a recipe
+    "tuning": "benchmarks.tuning",  # a ConvNet hyperparameter search, not a recipe
     "vae": "benchmarks.vae",
 }
 

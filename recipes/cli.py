@@ -103,7 +103,8 @@ def train(
     Args:
         name: a recipe name.
         dataset: a dataset name (default: the recipe's `DATASET`).
-        epochs, batch_size: override the recipe's `fit` defaults when given.
+        epochs: overrides the recipe's `fit` default when given.
+        batch_size: overrides the recipe's `fit` default when given.
         seed: the random seed (`keras.utils.set_random_seed`) and data seed.
         save: path of a `.keras` file to save the trained model to.
         checkpoint_dir: resume an interrupted run from this directory.

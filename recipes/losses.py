@@ -31,7 +31,8 @@ class ContrastiveLoss(keras.losses.Loss):
 
     Args:
         margin: the distance beyond which dissimilar pairs cost nothing (> 0).
-        reduction, name: as for any `keras.losses.Loss`.
+        reduction: as for any `keras.losses.Loss`.
+        name: as for any `keras.losses.Loss`.
 
     Example:
 
@@ -69,7 +70,8 @@ class CosineContrastiveLoss(keras.losses.Loss):
     Args:
         margin: the similarity below which dissimilar pairs cost nothing, in
             [-1, 1).
-        reduction, name: as for any `keras.losses.Loss`.
+        reduction: as for any `keras.losses.Loss`.
+        name: as for any `keras.losses.Loss`.
 
     Example:
 

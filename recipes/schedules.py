@@ -55,7 +55,8 @@ def learning_rate_schedule(p, initial, alpha=10.0, beta=0.75):
     Args:
         p: training progress.
         initial: `mu_0`.
-        alpha, beta: the annealing's constants (Ganin et al.: 10, 0.75).
+        alpha: the annealing's scale of progress (Ganin et al.: 10).
+        beta: the annealing's exponent (Ganin et al.: 0.75).
 
     Returns:
         The float `mu_p`.
@@ -77,7 +78,8 @@ class AnnealedLearningRate(keras.optimizers.schedules.LearningRateSchedule):
     Args:
         initial_learning_rate: `mu_0` (> 0).
         total_steps: optimizer steps over which `p` runs from 0 to 1 (>= 1).
-        alpha, beta: the annealing's constants (>= 0; Ganin et al.: 10, 0.75).
+        alpha: the annealing's scale of progress (>= 0; Ganin et al.: 10).
+        beta: the annealing's exponent (>= 0; Ganin et al.: 0.75).
 
     Example:
 

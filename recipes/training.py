@@ -2,7 +2,7 @@
 
 One place decides the optimizer, whether XLA is used, which callbacks run, how
 `data` arguments are read and how bad input is refused. Recipes call these
-helpers instead of repeating them, so a fix here reaches every recipe.
+functions instead of repeating them, so a fix here reaches every recipe.
 
 - Optimizer: `"auto"` is Adam; any Keras optimizer name or instance works.
 - XLA: `jit_compile="auto"` compiles with XLA when a GPU is present and the
@@ -25,7 +25,12 @@ import numpy as np
 
 from recipes import compat
 from recipes.data import Bundle
-from recipes.validation import check_positive, check_positive_int, is_dataset
+from recipes.validation import (
+    check_positive,
+    check_positive_int,
+    check_supervised,
+    is_dataset,
+)
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adagrad")
 
@@ -176,7 +181,9 @@ def fit(
         callbacks: extra callbacks, run after the defaults.
         checkpoint_dir: where `BackupAndRestore` keeps its state.
         verbose: Keras's `verbose` (`"auto"` shows a progress bar).
-        early_stopping_patience, monitor, log_dir: see `default_callbacks`.
+        early_stopping_patience: see `default_callbacks`.
+        monitor: see `default_callbacks`.
+        log_dir: see `default_callbacks`.
         **fit_kwargs: passed to `model.fit`.
 
     Returns:
@@ -271,6 +278,24 @@ def get_split(data, split):
     raise ValueError(
         "`data` must be a recipes.data.Bundle, a dict of splits, an (x, y) tuple "
         f"or a tf.data.Dataset, got {type(data).__name__}."
+    )
+
+
+def supervised_split(model, data, split):
+    """One `(x, y)` split of `data`, checked against a classifier `model`.
+
+    The images must match the model's input shape and the labels lie in
+    `[0, num_classes)`, `num_classes` being the model's last output size.
+
+    Returns:
+        The checked split (see `validation.check_supervised`), or `None` when
+        `data` has no such split.
+    """
+    return check_supervised(
+        get_split(data, split),
+        f"data {split}",
+        shape=model.input_shape[1:],
+        num_classes=model.output_shape[-1],
     )
 
 

@@ -16,11 +16,8 @@ class RecipeHyperModel(keras_tuner.HyperModel):
 
     Subclasses set `recipe` (the registered name of their recipe),
     `default_batch_size` (the recipe's `fit` default) and `objective` (what a
-    search optimises by default), and implement `build(hp)`.
-
-    Args:
-        name: the hypermodel's name (defaults to the recipe's name).
-        tunable: whether the hyperparameters are tunable.
+    search optimises by default), and implement `build(hp)`. Constructor
+    arguments are those of `keras_tuner.HyperModel` (`name`, `tunable`).
     """
 
     recipe = None
@@ -158,8 +155,10 @@ def make_tuner(
         max_trials: trials to run (random and Bayesian search).
         objective: `None` (the recipe's own), a name from
             `valid_objectives(hypermodel)`, or a `keras_tuner.Objective`.
-        directory, project_name: where the search keeps its state; re-running
-            with the same ones resumes (finished trials are not redone).
+        directory: where the search keeps its state; re-running with the
+            same `directory` and `project_name` resumes (finished trials are
+            not redone).
+        project_name: the search's folder inside `directory`.
         overwrite: start afresh instead of resuming.
         distribution_strategy: a `tf.distribute` strategy each trial trains in.
         max_epochs: the most epochs of one Hyperband trial.

@@ -57,6 +57,28 @@ def check_choice(value, name, choices):
         raise ValueError(f"`{name}` must be one of {tuple(choices)}, got {value!r}.")
 
 
+def check_image_shape(input_shape, name="input_shape"):
+    """Refuses a shape that is not `(height, width, channels)`.
+
+    Each size is a positive integer, or `None` for a size left open.
+
+    Returns:
+        The shape as a tuple.
+    """
+    try:
+        shape = tuple(input_shape)
+    except TypeError:
+        shape = None
+    if shape is None or len(shape) != 3:
+        raise ValueError(
+            f"`{name}` must be (height, width, channels), got {input_shape!r}."
+        )
+    for size in shape:
+        if size is not None:
+            check_positive_int(size, name)
+    return shape
+
+
 def check_array(x, name, *, rank=None, shape=None, low=None, high=None):
     """Checks an input array and returns it as float32 NumPy.
 
@@ -65,7 +87,8 @@ def check_array(x, name, *, rank=None, shape=None, low=None, high=None):
         name: the argument's name for the error message.
         rank: required number of axes, batch included (or `None`).
         shape: required shape of one example (`None` entries match any size).
-        low, high: inclusive bounds the values must respect (or `None`).
+        low: inclusive lower bound of the values (or `None`).
+        high: inclusive upper bound of the values (or `None`).
 
     Returns:
         `x` as a float32 `np.ndarray`.

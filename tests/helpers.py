@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import keras
 import numpy as np
-
-from recipes.data import Bundle
 
 
 def assert_roundtrip(model, inputs, tmp_path, *, predict=None, atol=1e-5):
@@ -53,15 +53,31 @@ def assert_fits_with_xla(recipe, model, data, **fit_kwargs):
     return history
 
 
-def tiny(bundle, n=32):
-    """The first `n` examples of each split of an array bundle."""
+def tiny(data, n=32):
+    """The first `n` examples of each array split of a recipe's `data`.
 
-    def head(split):
-        return tuple(part[:n] for part in split)
+    Works on a `recipes.data.Bundle` and on bundles of bundles (DANN's
+    `DomainData`): every `(x, y)` split is cut, `info` is kept.
+    """
+    if isinstance(data, tuple):
+        return tuple(part[:n] for part in data)
+    if dataclasses.is_dataclass(data):
+        changes = {
+            field.name: tiny(getattr(data, field.name), n)
+            for field in dataclasses.fields(data)
+            if field.name != "info" and getattr(data, field.name) is not None
+        }
+        return dataclasses.replace(data, **changes)
+    raise TypeError(f"cannot cut {type(data).__name__}")
 
-    return Bundle(
-        train=head(bundle.train),
-        val=head(bundle.val),
-        test=head(bundle.test),
-        info=bundle.info,
-    )
+
+def random_inputs(model, batch=4, steps=6, seed=0):
+    """Random inputs in [0, 1) for every input of `model` (open axes get `steps`)."""
+    generator = np.random.default_rng(seed)
+
+    def one(tensor):
+        shape = [batch] + [steps if size is None else size for size in tensor.shape[1:]]
+        return generator.random(shape).astype(tensor.dtype or "float32")
+
+    inputs = [one(tensor) for tensor in model.inputs]
+    return inputs[0] if len(inputs) == 1 else inputs
