@@ -1,11 +1,11 @@
 """Autoencoder benchmarks on the fixed `digits` split.
 
-- quality, part 1 (stacked denoising pretraining): with 10% of the training
+- quality (stacked denoising pretraining): with 10% of the training
   labels, a classifier whose layers were pretrained greedily as denoising
   autoencoders on all training images (unlabeled) and then fine-tuned beats
   the same network trained from a random initialisation by >= 2 points of
   test accuracy (mean of 3 seeds). The all-labels figures are shown too.
-- quality, part 2 (mSDA for domain adaptation) lives in `benchmarks/msda.py`.
+- mSDA for domain adaptation has its own benchmark, `benchmarks/msda.py`.
 - speed: `autoencoder.fit` on the default dense autoencoder against the same
   network in plain Keras (`model.fit`), and the recipe with `jit_compile`
   "auto"/True/False.
@@ -25,8 +25,8 @@ from recipes.data import embedded
 
 SEEDS = (0, 1, 2)
 LABEL_FRACTION = 0.1
-# The recipe's defaults are the benchmarked setting (chosen on the validation
-# split); they are read here so that the table states them.
+# The benchmark runs the recipe's defaults; they are read here so that the
+# table states them (docs/recipes/autoencoder.md says how they were chosen).
 PRETRAIN = {
     key: parameter.default
     for key, parameter in inspect.signature(autoencoder.pretrain).parameters.items()
@@ -130,7 +130,7 @@ def quality():
         "accuracy (%) on the fixed 360-image test split.\n\n"
         + markdown_table(["seed", "random init", "pretrained", "gain (points)"], rows)
         + f"\n\nTarget: mean gain >= 2 points ({verdict}; measured {gain:.2f}). "
-        "The mSDA part of the issue has its own section (`benchmarks/msda.py`)."
+        "mSDA has its own section (`benchmarks/msda.py`)."
     )
 
 

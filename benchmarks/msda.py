@@ -1,8 +1,8 @@
-"""mSDA for domain adaptation `digits` -> `digits_m` (issue 3, quality part 2).
+"""mSDA for domain adaptation `digits` -> `digits_m` (quality).
 
-As in the course notes (Chen et al. 2012), a logistic regression trained on
-`digits` labels and tested on `digits_m` should be more accurate on mSDA
-features (fit on the unlabeled images of both domains) than on raw pixels.
+After Chen et al. (2012), a logistic regression trained on `digits` labels
+and tested on `digits_m` should be more accurate on mSDA features (fit on the
+unlabeled images of both domains) than on raw pixels.
 Common space: `digits_m` converted to grey (the mean of its three channels),
 so both domains are 64 grey pixels. Features are standardised with statistics
 of the unlabeled images; raw pixels are shown both plain and standardised.
@@ -29,7 +29,7 @@ from benchmarks.common import markdown_table
 from recipes import data
 from recipes.mda import MarginalizedDenoisingAutoencoder
 
-NUM_LAYERS, NOISE_LEVEL = 1, 0.5  # the benchmarked setting
+NUM_LAYERS, NOISE_LEVEL = 1, 0.5  # the setting of the test-split table
 SEARCH = {
     "num_layers": (1, 2, 3),
     "noise_level": (0.1, 0.3, 0.5, 0.7, 0.9),

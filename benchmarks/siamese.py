@@ -24,7 +24,7 @@ from recipes import data, siamese
 SEEN, UNSEEN = tuple(range(6)), tuple(range(6, 10))
 N_WAY, TRIALS, TRIAL_SEED = 4, 1000, 0
 TARGET = 0.92
-EPOCHS = 5  # picked on held-out train classes (1, 2, 5, 10 tried; all within 1 point)
+EPOCHS = 5  # chosen on held-out training classes: see docs/recipes/siamese.md
 
 
 def shift_tolerant_pixel_accuracy(x, y, classes, max_shift=1):
@@ -148,8 +148,8 @@ def quality(seeds=(0,)):
         "variants tried there (learned code alone, one-stage towers, rotated and mirrored "
         "classes as new classes via `class_augmentation`, classifier-pretrained "
         "towers, more "
-        "negatives, Koch's weighted L1), none beat unit-pixel 1-NN reliably (that "
-        "search was run by hand, not by this command). The "
+        "negatives, Koch's weighted L1), none beat unit-pixel 1-NN reliably (not "
+        "reproduced by a committed command; see docs/recipes/siamese.md). The "
         "last row, pixel matching that forgives a one-pixel misalignment, shows "
         "how much of the task is alignment rather than learned features."
     )

@@ -23,7 +23,7 @@ from benchmarks.common import markdown_table, recipe_fit, speed_table
 from recipes import data, vae
 
 K_SAMPLES = 1000
-EPOCHS = 150  # at most; early stopping (patience 30) usually ends sooner
+EPOCHS = 150  # at most; early stopping (patience 30) may end sooner
 PSEUDO_COUNT = 1.0  # Laplace smoothing of the baselines' pixel probabilities
 
 

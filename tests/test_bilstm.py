@@ -3,6 +3,8 @@ import numpy as np
 import pytest
 
 from recipes import bilstm, data, training
+from recipes.bilstm.model import recurrent_layers
+from recipes.bilstm.splits import concatenate
 from tests import tfds_builders
 from tests.helpers import assert_fits_with_xla, assert_roundtrip, tiny
 
@@ -70,7 +72,7 @@ def test_fit_refits_on_train_and_val_with_a_cosine_schedule(vowels):
     np.testing.assert_allclose(norm.adapt_mean, steps.mean(axis=0), atol=1e-4)
     # Splits cut to different lengths are padded back to one length.
     x_train, y_train = vowels.train
-    merged = bilstm._concatenate(
+    merged = concatenate(
         (x_train[:, :20], y_train), (x_train[:, :25], y_train), batch_size=8
     )
     assert merged[0].shape == (2 * len(x_train), 25, 12)
@@ -80,7 +82,7 @@ def test_trains_with_xla_on_the_generic_recurrent_loop(vowels):
     model = small(cell="gru", output="sequence")
     # One full batch, no validation: a single XLA compilation.
     assert_fits_with_xla(bilstm, model, vowels.train, batch_size=48)
-    recurrent = list(bilstm._recurrent_layers(model))
+    recurrent = list(recurrent_layers(model))
     assert len(recurrent) == 2 and all(layer.use_cudnn is False for layer in recurrent)
 
 
@@ -88,7 +90,7 @@ def test_auto_never_turns_xla_on_even_with_a_gpu(monkeypatch):
     monkeypatch.setattr(training, "has_gpu", lambda: True)
     model = bilstm.compile(small())
     assert model.jit_compile is False
-    assert all(layer.use_cudnn == "auto" for layer in bilstm._recurrent_layers(model))
+    assert all(layer.use_cudnn == "auto" for layer in recurrent_layers(model))
 
 
 def test_label_smoothing_is_on_by_default_and_matches_keras():

@@ -94,6 +94,38 @@ def test_bernoulli_reconstruction_is_binary_cross_entropy_summed():
     np.testing.assert_allclose(keras.ops.convert_to_numpy(actual), expected, rtol=1e-5)
 
 
+def test_negative_elbo_loss_is_the_batch_mean_of_its_terms():
+    from recipes.vae.formulas import NegativeELBO
+
+    rng = np.random.default_rng(3)
+    x = rng.random((4, 8, 8, 1)).astype("float32")
+    outputs = {
+        "decoder_output": rng.normal(size=(4, 8, 8, 1)).astype("float32"),
+        "z_mean": rng.normal(size=(4, 3)).astype("float32"),
+        "z_log_var": rng.normal(size=(4, 3)).astype("float32"),
+    }
+    p = 1 / (1 + np.exp(-outputs["decoder_output"]))
+    bce = -np.sum(x * np.log(p) + (1 - x) * np.log(1 - p), axis=(1, 2, 3))
+    mean, log_var = outputs["z_mean"], outputs["z_log_var"]
+    kl = 0.5 * np.sum(np.exp(log_var) + mean**2 - 1 - log_var, axis=-1)
+    loss = NegativeELBO("bernoulli", beta=0.5)
+    assert float(loss(x, outputs)) == pytest.approx(np.mean(bce + 0.5 * kl), rel=1e-5)
+    clone = NegativeELBO.from_config(loss.get_config())
+    assert clone.get_config() == loss.get_config()
+    # Gaussian: -log N(x; mean, sigma^2) summed over the pixels, sigma = e^0.3
+    sigma = np.exp(0.3)
+    gaussian = {**outputs, "log_scale": np.float32(0.3)}
+    nll = np.sum(
+        0.5 * np.log(2 * np.pi * sigma**2)
+        + 0.5 * ((x - outputs["decoder_output"]) / sigma) ** 2,
+        axis=(1, 2, 3),
+    )
+    expected = np.mean(nll + kl)
+    assert float(NegativeELBO("gaussian")(x, gaussian)) == pytest.approx(
+        expected, rel=1e-5
+    )
+
+
 def test_gradients_reach_mean_and_log_variance_through_sampling():
     import tensorflow as tf
 

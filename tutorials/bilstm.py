@@ -61,8 +61,7 @@ print("input shape:", bundle.info.input_shape, "classes:", bundle.info.num_class
 # unmasked frames, so the padding never leaks into them, the model takes the
 # raw recordings, and a unidirectional model (`bidirectional=False`) still
 # sees only the past. (`cell="lstm"` gives an LSTM and `deltas=0` leaves the
-# deltas out; on cross-validation over the training recordings the GRU and the
-# deltas did better here.)
+# deltas out; docs/recipes/bilstm.md compares them with the defaults.)
 
 model = bilstm.build(input_shape=bundle.info.input_shape, num_classes=9)
 model.summary()
@@ -71,9 +70,9 @@ model.summary()
 # gradient norm at 1.0 by default. Its loss is the cross-entropy against
 # label-smoothed targets (`label_smoothing=0.1`: the true speaker gets 0.9 of
 # the target probability plus an even share of the rest), which keeps the
-# model from growing over-confident on 270 recordings; on cross-validation
-# over the training recordings it removed most of the remaining errors. `jit_compile="auto"` keeps XLA off: on a GPU
-# the fused cuDNN kernels are faster, and XLA cannot compile them.
+# model from growing over-confident on 270 recordings (docs/recipes/bilstm.md
+# has the comparison). `jit_compile="auto"` keeps XLA off: on a GPU the fused
+# cuDNN kernels run, and XLA cannot compile them.
 
 model = bilstm.compile(model)
 
@@ -81,10 +80,10 @@ model = bilstm.compile(model)
 #
 # With 270 training recordings, every one counts. By default (`refit=True`)
 # `fit` trains on the training and validation splits together, for a fixed
-# number of epochs (40, chosen by cross-validation over the training
-# recordings) while the learning rate falls to zero along a cosine; there is
-# no early stopping. `refit=False` trains on the training split only and stops
-# when the validation loss has not improved for 30 epochs.
+# number of epochs (40; docs/recipes/bilstm.md says how it was chosen) while
+# the learning rate falls to zero along a cosine; there is no early stopping.
+# `refit=False` trains on the training split only and stops when the
+# validation loss has not improved for 30 epochs.
 
 history = bilstm.fit(model, bundle, epochs=epochs, verbose=0)
 print(f"trained {len(history.history['loss'])} epochs")

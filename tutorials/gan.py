@@ -68,21 +68,21 @@ def main(argv=None):
     # through two hidden layers (256 then 512 units, batch normalisation and
     # ReLU) to 64 pixels with a sigmoid, so its images lie in [0, 1] like the
     # data; the discriminator maps the 64 pixels through 512 and 256 units
-    # with LeakyReLU to one logit. On 8x8 images this beat the convolutional
-    # DCGAN variant (`arch="dcgan"`, Radford et al. 2016), which collapsed to
-    # a single digit in our runs; DCGAN is the choice for 28x28 and larger.
+    # with LeakyReLU to one logit. The convolutional DCGAN variant
+    # (`arch="dcgan"`, Radford et al. 2016) is the choice for 28x28 and larger
+    # images; on these 8x8 digits it collapsed to a single digit in the
+    # comparison that the design note, docs/recipes/gan.md, records.
     model = gan.build(input_shape=bundle.info.input_shape, latent_dim=32, seed=0)
     model.generator.summary()
     model.discriminator.summary()
 
     # Two Adam optimizers with DCGAN's beta_1 = 0.5, on two time scales
     # (Heusel et al. 2017): the discriminator learns at 1e-4 and the generator
-    # at 1.6e-3. With DCGAN's single 2e-4 the discriminator stays ahead and
-    # the samples stay noisy; a faster generator keeps up with it and gave
-    # sharper, more recognisable digits on the validation split. K = `d_steps`
-    # and M = `g_steps` set the algorithm's
-    # inner loops; K = M = 1 is the common choice, a larger K trains the
-    # judge harder before each generator move.
+    # at 1.6e-3, so the generator keeps up with a discriminator that would
+    # otherwise stay ahead (docs/recipes/gan.md compares this with DCGAN's
+    # single 2e-4). K = `d_steps` and M = `g_steps` set the algorithm's inner
+    # loops; K = M = 1 is the common choice, a larger K trains the judge
+    # harder before each generator move.
     model = gan.compile(model, d_steps=1, g_steps=1)
 
     # ## Training

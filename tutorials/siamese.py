@@ -60,7 +60,8 @@ print(f"{len(labels)} training pairs, {labels.mean():.0%} similar")
 # the unseen digits worse than raw pixels. There is no dropout: each branch
 # would draw its own mask, so an image paired with itself would get two codes,
 # and the contrastive loss would answer by making the code constant. A few
-# epochs (5 by default, picked on held-out training classes) suffice. The
+# epochs (5 by default) suffice; docs/recipes/siamese.md records how these
+# defaults were chosen. The
 # output is the Euclidean distance between the two embeddings, trained with
 # the contrastive loss: similar pairs are pulled together, dissimilar pairs
 # pushed at least `margin` apart. (`distance="weighted_l1"` gives Koch et

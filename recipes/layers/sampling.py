@@ -15,7 +15,9 @@ class Sampling(keras.layers.Layer):
     The reparameterisation trick of the variational autoencoder (Kingma &
     Welling 2014): the randomness sits in `eps`, so gradients flow to both the
     mean and the log-variance. It samples in training and inference alike (the
-    ELBO is estimated with a sample at evaluation too).
+    ELBO is estimated with a sample at evaluation too). The state of its
+    random stream is saved with the model, so a reloaded model draws the same
+    `eps` as the model it was saved from would have drawn next.
 
     Args:
         seed: seed of the `SeedGenerator` that draws `eps`.
@@ -44,3 +46,11 @@ class Sampling(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}
+
+    def save_own_variables(self, store):
+        # The layer has no weights; its random stream's state is all it keeps.
+        store["seed_state"] = ops.convert_to_numpy(self.seed_generator.state)
+
+    def load_own_variables(self, store):
+        if "seed_state" in store.keys():  # files saved before it was kept
+            self.seed_generator.state.assign(store["seed_state"])

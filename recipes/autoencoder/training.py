@@ -1,0 +1,151 @@
+"""Compiling, training and evaluating an autoencoder (or its classifier)."""
+
+from __future__ import annotations
+
+import keras
+
+from recipes import saving, training, validation
+from recipes.autoencoder.model import LOSSES
+
+# `compile` below is the recipe's; Python's builtin of that name is not used here.
+
+
+def compile(
+    model, *, loss="mse", learning_rate=1e-3, optimizer="auto", jit_compile="auto"
+):
+    """Compiles an autoencoder with a reconstruction loss.
+
+    Args:
+        model: a model from `build`.
+        loss: `"mse"` (the default) or `"binary_crossentropy"` (inputs must
+            lie in [0, 1]).
+        learning_rate: the optimizer's learning rate (default 1e-3).
+        optimizer: `"auto"` (Adam), an optimizer name or instance.
+        jit_compile: `"auto"` (XLA on GPU), `True` or `False`.
+
+    Returns:
+        The compiled model. No extra metrics are tracked in training;
+        `evaluate` computes both reconstruction errors. See
+        docs/recipes/autoencoder.md.
+    """
+    validation.check_choice(loss, "loss", LOSSES)
+    model.compile(
+        optimizer=training.make_optimizer(optimizer, learning_rate),
+        loss=loss,
+        jit_compile=training.resolve_jit_compile(jit_compile),
+    )
+    return model
+
+
+def _to_pair(x, *rest):
+    """A dataset element `x` or `(x, y, ...)` as the pair `(x, x)`."""
+    return x, x
+
+
+def reconstruction_pairs(model, split, name):
+    """One split as `(x, x)`: arrays checked and float32, datasets mapped.
+
+    Labels are dropped. With a binary cross-entropy loss the values of `x`
+    must lie in [0, 1].
+
+    Returns:
+        `(x, x)` NumPy arrays, a `tf.data.Dataset` of such pairs, or `None`
+        when `split` is `None`.
+    """
+    if split is None:
+        return None
+    if validation.is_dataset(split):
+        return split.map(_to_pair)
+    if isinstance(split, (tuple, list)):
+        split = split[0]
+    in_unit = model.loss == "binary_crossentropy"
+    x = validation.check_array(
+        split,
+        f"{name} x",
+        shape=model.input_shape[1:],
+        low=0.0 if in_unit else None,
+        high=1.0 if in_unit else None,
+    )
+    return x, x
+
+
+def fit(
+    model,
+    data,
+    *,
+    epochs=100,
+    batch_size=32,
+    callbacks=None,
+    checkpoint_dir=None,
+    verbose="auto",
+    early_stopping_patience=10,
+):
+    """Trains an autoencoder to reconstruct its inputs (labels are ignored).
+
+    Args:
+        model: a model from `compile`.
+        data: a `recipes.data.Bundle` (train and val `x` used), `(x, y)`, or
+            an array `x`.
+        epochs: the most epochs to train (default 100).
+        batch_size: batch size (default 32).
+        callbacks: extra Keras callbacks.
+        checkpoint_dir: directory to resume an interrupted run from.
+        verbose: Keras's verbosity.
+        early_stopping_patience: epochs without a better validation loss
+            before stopping (the best weights are restored; default 10).
+
+    Returns:
+        The `keras.callbacks.History`.
+    """
+    train = training.require_split(data, "train")
+    return training.fit(
+        model,
+        reconstruction_pairs(model, train, "data train"),
+        reconstruction_pairs(model, training.get_split(data, "val"), "data val"),
+        epochs=epochs,
+        batch_size=batch_size,
+        callbacks=callbacks,
+        checkpoint_dir=checkpoint_dir,
+        verbose=verbose,
+        early_stopping_patience=early_stopping_patience,
+    )
+
+
+def evaluate(model, data, *, batch_size=256):
+    """Test metrics: reconstruction errors of an autoencoder, or accuracy of a
+    classifier from `build_classifier`.
+
+    Args:
+        model: a compiled autoencoder or classifier.
+        data: a `recipes.data.Bundle` (its test split) or `(x, y)`.
+        batch_size: evaluation batch size (default 256).
+
+    Returns:
+        `{"loss", "mse", "binary_crossentropy"}` for an autoencoder,
+        `{"accuracy", "loss"}` for a classifier (plain floats).
+    """
+    role = saving.role_of(model)
+    if role == "classifier":
+        test = training.supervised_split(model, data, "test")
+        return training.evaluate(model, test, batch_size=batch_size)
+    if role in ("encoder", "decoder"):
+        raise ValueError(
+            f"`model` is an {role}; `evaluate` takes an autoencoder from `build` "
+            "or a classifier from `build_classifier`."
+        )
+    test = training.require_split(data, "test")
+    pairs = reconstruction_pairs(model, test, "data test")
+    loss = training.evaluate(model, pairs, batch_size=batch_size, keys=("loss",))
+    if validation.is_dataset(pairs):
+        batches = (x for x, _ in pairs)
+    else:
+        inputs = pairs[0]
+        starts = range(0, len(inputs), batch_size)
+        batches = (inputs[i : i + batch_size] for i in starts)
+    errors = [keras.metrics.MeanSquaredError(), keras.metrics.BinaryCrossentropy()]
+    for batch in batches:  # reconstruction errors, batch by batch
+        reconstruction = model.predict_on_batch(batch)
+        for error in errors:
+            error.update_state(batch, reconstruction)
+    mse, bce = (float(error.result()) for error in errors)
+    return {"loss": loss["loss"], "mse": mse, "binary_crossentropy": bce}

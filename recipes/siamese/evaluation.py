@@ -1,0 +1,235 @@
+"""Embeddings, similarity search and N-way one-shot evaluation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from recipes import training, validation
+from recipes.siamese.model import distance_of
+from recipes.siamese.pairs import check_xy, make_pairs, restrict
+from recipes.siamese.training import DEFAULT_MARGINS
+
+
+def embed(model, x, *, batch_size=256):
+    """The embeddings of `x` from a siamese model's shared network.
+
+    Args:
+        model: a model from `build`.
+        x: inputs, `(n, ...)`.
+        batch_size: prediction batch size (default 256).
+
+    Returns:
+        A float32 array `(n, embedding_dim)`, or `(n, embedding_dim + P)` with
+        the `P` input values when the model was built with `pixel_weight`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from recipes import siamese
+    >>> model = siamese.build(tower="dense", embedding_dim=4, pixel_weight=0)
+    >>> siamese.embed(model, np.zeros((3, 8, 8, 1))).shape
+    (3, 4)
+    """
+    x = validation.check_array(x, "x", shape=model.input_shape[0][1:])
+    return np.asarray(
+        model.get_layer("embedding").predict(x, batch_size=batch_size, verbose=0)
+    )
+
+
+def similarity(model, z_left, z_right):
+    """How alike pairs of embeddings are, by the model's distance layer.
+
+    Args:
+        model: a siamese model.
+        z_left: embeddings from `embed`, `(n, D)`.
+        z_right: the embeddings they are compared with, `(n, D)`.
+
+    Returns:
+        `(n,)` scores, larger for more similar pairs (minus the Euclidean
+        distance, the cosine similarity, or Koch et al.'s probability).
+    """
+    scores = np.asarray(model.get_layer("distance")([z_left, z_right]))[:, 0]
+    return -scores if distance_of(model) == "euclidean" else scores
+
+
+def _codes(model, x, name):
+    """`embed(model, x)`, or the flattened inputs for `model=None` (pixels)."""
+    if model is None:
+        x = validation.check_array(x, name)
+        return x.reshape(len(x), -1)
+    return embed(model, x)
+
+
+def _pair_scores(model, z_left, z_right, chunk=65536):
+    """`similarity` of row-aligned codes, or minus their distance for `None`."""
+    if model is None:  # pixel space: minus the Euclidean distance
+        return -np.sqrt(np.sum(np.square(z_left - z_right), axis=-1))
+    return np.concatenate(
+        [
+            similarity(model, z_left[i : i + chunk], z_right[i : i + chunk])
+            for i in range(0, len(z_left), chunk)
+        ]
+    )
+
+
+def nearest_neighbors(model, queries, gallery, *, k=1):
+    """Indices of the `k` gallery items most similar to each query.
+
+    Similarity is the model's own (`similarity`) between embeddings; with
+    `model=None`, the Euclidean distance between raw inputs (the pixel-space
+    baseline).
+
+    Args:
+        model: a siamese model, or `None`.
+        queries: `(q, ...)` inputs.
+        gallery: `(g, ...)` inputs.
+        k: neighbours per query (at most `g`; default 1).
+
+    Returns:
+        An int array `(q, k)`, most similar first.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from recipes import siamese
+    >>> gallery = np.arange(4.0).reshape(4, 1)
+    >>> siamese.nearest_neighbors(None, gallery[[2]], gallery, k=2).tolist()
+    [[2, 1]]
+    """
+    zq, zg = _codes(model, queries, "queries"), _codes(model, gallery, "gallery")
+    validation.check_positive_int(k, "k")
+    if k > len(zg):
+        raise ValueError(f"`k` must be at most the gallery size {len(zg)}, got {k}.")
+    scores = _pair_scores(model, np.repeat(zq, len(zg), 0), np.tile(zg, (len(zq), 1)))
+    scores = scores.reshape(len(zq), len(zg))  # (q, g)
+    return np.argsort(-scores, axis=1, kind="stable")[:, :k]
+
+
+def one_shot_tasks(y, classes, n_way, trials, seed):
+    """The fixed N-way one-shot trials used by `one_shot_accuracy`.
+
+    Each trial draws `n_way` classes, one support example of each, and one
+    query from one of them (a different example from its support).
+
+    Args:
+        y: integer labels, `(n,)`.
+        classes: the classes trials draw from.
+        n_way: supports per trial.
+        trials: number of trials.
+        seed: seed of the draw; the same seed gives the same trials.
+
+    Returns:
+        `(queries, supports, answers)`: indices `(trials,)`, `(trials, n_way)`
+        and the position of the right support `(trials,)`.
+    """
+    y = np.asarray(y)
+    rng = np.random.default_rng(seed)
+    classes = np.asarray(list(classes))
+    queries = np.empty(trials, dtype="int64")
+    supports = np.empty((trials, n_way), dtype="int64")
+    answers = rng.integers(0, n_way, size=trials)
+    members = {c: np.flatnonzero(y == c) for c in classes.tolist()}
+    for t in range(trials):
+        chosen = rng.choice(classes, size=n_way, replace=False)
+        for j, c in enumerate(chosen.tolist()):
+            if j == answers[t]:
+                supports[t, j], queries[t] = rng.choice(members[c], 2, replace=False)
+            else:
+                supports[t, j] = rng.choice(members[c])
+    return queries, supports, answers
+
+
+def one_shot_accuracy(model, x, y, classes=None, n_way=4, trials=1000, seed=0):
+    """N-way one-shot accuracy (Koch et al. 2015).
+
+    In each trial the query is matched to the most similar of `n_way` support
+    examples, one per class; the trial succeeds when that support has the
+    query's class. With `model=None`, similarity is minus the Euclidean
+    distance in input space (1-nearest-neighbour on pixels).
+
+    Args:
+        model: a siamese model, or `None` for the pixel-space baseline.
+        x: examples, `(n, ...)`.
+        y: their integer labels, `(n,)`.
+        classes: the classes trials draw from (default: all in `y`); for
+            one-shot learning, classes never used in training.
+        n_way: supports per trial (at least 2, at most the number of classes;
+            default 4).
+        trials: number of trials (default 1000).
+        seed: seed of the trials; the same seed gives the same trials.
+
+    Returns:
+        The fraction of trials answered right, a float.
+
+    Example:
+
+    >>> from recipes import data, siamese
+    >>> x, y = data.load("digits").test
+    >>> siamese.one_shot_accuracy(None, x, y, classes=range(6, 10))  # pixel 1-NN
+    0.756
+    >>> model = siamese.build(input_shape=(8, 8, 1))  # untrained, for brevity
+    >>> 0.0 <= siamese.one_shot_accuracy(model, x, y, classes=range(6, 10)) <= 1.0
+    True
+    """
+    shape = None if model is None else model.input_shape[0][1:]
+    x, y = check_xy((x, y), "data", shape)
+    classes = np.unique(y) if classes is None else np.asarray(list(classes))
+    x, y = restrict(x, y, classes)
+    validation.check_positive_int(n_way, "n_way", minimum=2)
+    validation.check_positive_int(trials, "trials")
+    if n_way > len(classes):
+        raise ValueError(
+            f"`n_way` must be at most {len(classes)} classes, got {n_way}."
+        )
+    if min(np.sum(y == c) for c in classes) < 2:
+        raise ValueError("each of `classes` needs at least two examples in `y`.")
+    queries, supports, answers = one_shot_tasks(y, classes, n_way, trials, seed)
+    z = _codes(model, x, "x")
+    z_query = np.repeat(z[queries], n_way, axis=0)  # (trials * n_way, D)
+    z_support = z[supports.reshape(-1)]  # (trials * n_way, D)
+    scores = _pair_scores(model, z_query, z_support).reshape(trials, n_way)
+    return float(np.mean(np.argmax(scores, axis=1) == answers))
+
+
+def evaluate(
+    model, data, *, classes=None, n_way=4, trials=1000, seed=0, batch_size=256
+):
+    """One-shot accuracy and pair metrics on the test split.
+
+    Args:
+        model: a compiled model.
+        data: a `recipes.data.Bundle` (its test split) or `(x, y)`.
+        classes: the classes to evaluate on (default: all of the test split).
+        n_way: supports per trial, as in `one_shot_accuracy` (default 4).
+        trials: number of one-shot trials (default 1000).
+        seed: seed of the trials and of the pairs (default 0).
+        batch_size: evaluation batch size (default 256).
+
+    Returns:
+        `{"one_shot_accuracy", "pair_accuracy", "loss"}` as floats; pair
+        metrics are on `make_pairs(..., seed=seed)` of the test split. Pairs
+        count as similar below half the margin (`euclidean`), above the middle
+        of margin and 1 (`cosine`), or above probability 0.5 (`weighted_l1`).
+    """
+    shape = model.input_shape[0][1:]
+    x, y = check_xy(training.require_split(data, "test"), "data test", shape)
+    accuracy = one_shot_accuracy(model, x, y, classes, n_way, trials, seed)
+    (left, right), labels = make_pairs(x, y, classes=classes, seed=seed)
+    scores = np.asarray(model.predict([left, right], batch_size=batch_size, verbose=0))
+    scores = scores[:, 0]
+    distance = distance_of(model)
+    margin = getattr(model.loss, "margin", DEFAULT_MARGINS.get(distance))
+    if distance == "euclidean":
+        predicted = scores < margin / 2
+    elif distance == "cosine":
+        predicted = scores > (1 + margin) / 2
+    else:
+        predicted = scores > 0.5
+    results = training.evaluate(
+        model, ([left, right], labels), batch_size=batch_size, keys=("loss",)
+    )
+    return {
+        "one_shot_accuracy": accuracy,
+        "pair_accuracy": float(np.mean(predicted == (labels > 0.5))),
+        **results,
+    }
