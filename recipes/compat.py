@@ -1,4 +1,4 @@
-"""The two places where the recipes need more than Keras's public API offers.
+"""The places where the recipes need more than Keras's public API offers.
 
 Each adapter says why no public API serves, and `tests/test_compat.py` fails
 if Keras or Keras Tuner changes what it relies on, so it can be replaced by
@@ -7,6 +7,7 @@ the public route as soon as one exists.
 
 from __future__ import annotations
 
+import keras
 import keras_tuner
 
 
@@ -20,6 +21,18 @@ def clear_resumed_epoch(model):
     """
     if hasattr(model, "_initial_epoch"):
         model._initial_epoch = None
+
+
+def iteration_counter(optimizer):
+    """The variable that counts `optimizer`'s steps, to restart it with `.assign(0)`.
+
+    Why: `optimizer.iterations` is that variable, except with gradient
+    accumulation, where Keras computes it from a counter it keeps under the
+    name `"iteration"` and exposes no public handle to.
+    """
+    if isinstance(optimizer.iterations, keras.Variable):
+        return optimizer.iterations
+    return next(v for v in optimizer.variables if v.name == "iteration")
 
 
 class _HyperbandWithOracle(keras_tuner.Hyperband):

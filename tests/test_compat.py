@@ -56,3 +56,20 @@ def test_hyperband_still_builds_its_own_oracle(tmp_path):
     )
     assert isinstance(tuner, keras_tuner.Hyperband)
     assert tuner.oracle is oracle
+
+
+def test_accumulating_optimizer_still_counts_in_a_variable_named_iteration():
+    # When Keras exposes the counter publicly, `iteration_counter` can go.
+    plain = keras.optimizers.SGD(0.1)
+    plain.build([keras.Variable(1.0)])
+    assert compat.iteration_counter(plain) is plain.iterations
+    accumulating = keras.optimizers.SGD(0.1, gradient_accumulation_steps=2)
+    weight = keras.Variable(1.0)
+    accumulating.build([weight])
+    assert not isinstance(accumulating.iterations, keras.Variable)
+    counter = compat.iteration_counter(accumulating)
+    for _ in range(4):
+        accumulating.apply([keras.ops.ones(())], [weight])
+    assert int(counter.numpy()) == 4
+    counter.assign(0)
+    assert int(keras.ops.convert_to_numpy(accumulating.iterations)) == 0

@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 from recipes import dann, layers
+from recipes.dann.data import paired_dataset
 from recipes.data import Bundle
 from tests.helpers import assert_fits_with_xla, assert_roundtrip, tiny
 
@@ -193,31 +194,25 @@ def test_interrupted_fit_resumes_the_schedules(domains, tmp_path, same_model):
             if epoch == 1:
                 raise KeyboardInterrupt
 
-    checkpoint_dir = tmp_path / "ckpt"
-    model = dann.compile(small(), learning_rate=0.01, steps_per_execution=1)
-    with pytest.raises(KeyboardInterrupt):
-        dann.fit(
+    def fit_four_epochs(model, callback):
+        return dann.fit(
             model,
             domains,
             epochs=4,
             batch_size=8,
             verbose=0,
-            checkpoint_dir=checkpoint_dir,
-            callbacks=[Interrupt()],
+            checkpoint_dir=tmp_path / "ckpt",
+            callbacks=[callback],
         )
+
+    model = dann.compile(small(), learning_rate=0.01, steps_per_execution=1)
+    with pytest.raises(KeyboardInterrupt):
+        fit_four_epochs(model, Interrupt())
     # A new process builds a new model; a notebook retries with the same one.
     if not same_model:
         model = dann.compile(small(), learning_rate=0.01, steps_per_execution=1)
     recorder = ScheduleRecorder()
-    history = dann.fit(
-        model,
-        domains,
-        epochs=4,
-        batch_size=8,
-        verbose=0,
-        checkpoint_dir=checkpoint_dir,
-        callbacks=[recorder],
-    )
+    history = fit_four_epochs(model, recorder)
     assert len(history.history["loss"]) == 2  # epochs 3 and 4 only
     recorder.assert_followed(np.arange(8, 16) / 16)  # the second half of 16 steps
     # A later fit on the same model runs all its epochs and schedules again.
@@ -273,7 +268,7 @@ def test_build_fit_evaluate_round_trip(domains, tmp_path):
 
 def test_label_loss_ignores_target_rows(domains):
     model = dann.compile(small())
-    dataset, steps = dann._paired_dataset(
+    dataset, steps = paired_dataset(
         domains.source.train, domains.target.train[0], 8, seed=0
     )
     x, y, weights = next(iter(dataset))
