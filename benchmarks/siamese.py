@@ -149,7 +149,7 @@ def quality(seeds=(0,)):
         "classes as new classes via `class_augmentation`, classifier-pretrained "
         "towers, more "
         "negatives, Koch's weighted L1), none beat unit-pixel 1-NN reliably (not "
-        "reproduced by a committed command; see docs/recipes/siamese.md). The "
+        "reproduced by a command in this repository; see docs/recipes/siamese.md). The "
         "last row, pixel matching that forgives a one-pixel misalignment, shows "
         "how much of the task is alignment rather than learned features."
     )

@@ -62,3 +62,14 @@ def test_console_script_help():
         and "train" in result.stdout
         and "evaluate" in result.stdout
     )
+
+
+def test_evaluate_asks_for_the_recipe_of_a_foreign_model(capsys, tmp_path):
+    import keras
+
+    inputs = keras.Input((8, 8, 1))
+    outputs = keras.layers.Dense(10)(keras.layers.Flatten()(inputs))
+    path = tmp_path / "foreign.keras"
+    keras.Model(inputs, outputs).save(path)
+    assert cli.main(["evaluate", str(path)]) == 2
+    assert "--recipe" in capsys.readouterr().err

@@ -7,7 +7,7 @@ import keras
 import pytest
 
 import recipes
-from recipes import protocol
+from recipes import protocol, saving
 
 FOLDER = pathlib.Path(__file__).parents[1] / "saved_models"
 MANIFEST = (
@@ -41,6 +41,7 @@ def test_saved_model_matches_its_manifest(name):
     assert path.stat().st_size == entry["size_bytes"] <= 8 * 2**20
     assert sha256(path) == entry["sha256"]
     model = keras.saving.load_model(path, safe_mode=True)
+    assert saving.recipe_of(model) == name  # what `recipes evaluate` reads
     recipe = recipes.get(name)
     bundle = protocol.load_data(recipe, entry["dataset"], seed=entry["seed"])
     metrics = recipe.evaluate(model, bundle)
