@@ -5,9 +5,10 @@ One place decides the optimizer, whether XLA is used, which callbacks run, how
 functions instead of repeating them, so a fix here reaches every recipe.
 
 - Optimizer: `"auto"` is Adam; any Keras optimizer name or instance works.
-- XLA: `jit_compile="auto"` compiles with XLA when a GPU is present and the
-  recipe supports it (on the CPU, TensorFlow's own kernels are used); `True`
-  forces it on any device, `False` turns it off.
+- XLA: `jit_compile="auto"` is always XLA on JAX; on TensorFlow it compiles
+  with XLA when a GPU is present and the recipe supports it (on the CPU,
+  TensorFlow's own kernels are used). `True` forces it on any device, `False`
+  turns it off.
 - Callbacks: `TerminateOnNaN` always; `EarlyStopping` on the validation loss
   with the best weights restored when validation data is given;
   `BackupAndRestore` when a `checkpoint_dir` is given, so an interrupted run
@@ -46,15 +47,25 @@ def has_gpu():
 def resolve_jit_compile(jit_compile, *, supports_xla=True):
     """Turns the recipes' `jit_compile` argument into the bool Keras receives.
 
+    `"auto"` means, per backend:
+
+    - JAX: always XLA (`True`); every JAX step is compiled by XLA, on any
+      device.
+    - TensorFlow: XLA where a GPU is present and the recipe supports it; on
+      the CPU, TensorFlow's own kernels (faster for these small models).
+
     Args:
         jit_compile: `"auto"`, `True` or `False`.
-        supports_xla: whether the recipe's model can run under XLA on this
-            device (a recipe passes `False` where it cannot).
+        supports_xla: whether the recipe's model can run under XLA with
+            TensorFlow on this device (a recipe passes `False` where it
+            cannot, for example for cuDNN's fused recurrent kernels).
 
     Returns:
         `True` or `False`.
     """
     if jit_compile == "auto":
+        if keras.backend.backend() == "jax":
+            return True
         return bool(supports_xla and has_gpu())
     if isinstance(jit_compile, bool):
         return jit_compile

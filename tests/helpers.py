@@ -81,3 +81,38 @@ def random_inputs(model, batch=4, steps=6, seed=0):
 
     inputs = [one(tensor) for tensor in model.inputs]
     return inputs[0] if len(inputs) == 1 else inputs
+
+
+def gradients(function, *values):
+    """Gradients of `function(*tensors)` with respect to each of `values`.
+
+    The one backend-specific piece the tests need: `tf.GradientTape` on
+    TensorFlow, `jax.grad` on JAX (inside a `keras.StatelessScope`, so layers
+    that draw random numbers do not leak traced values into their state).
+
+    Args:
+        function: maps tensors to `(scalar, auxiliary)`; the auxiliary output
+            (anything) comes back as NumPy beside the gradients.
+        *values: NumPy arrays to differentiate at.
+
+    Returns:
+        `(auxiliary, [gradient, ...])`, all NumPy.
+    """
+    values = [np.asarray(value, "float32") for value in values]
+    if keras.backend.backend() == "jax":
+        import jax
+
+        def scalar(*tensors):
+            with keras.StatelessScope():
+                return function(*tensors)
+
+        argnums = tuple(range(len(values)))
+        grads, aux = jax.grad(scalar, argnums=argnums, has_aux=True)(*values)
+        return keras.tree.map_structure(np.asarray, aux), [np.asarray(g) for g in grads]
+    import tensorflow as tf
+
+    variables = [tf.Variable(value) for value in values]
+    with tf.GradientTape() as tape:
+        total, aux = function(*variables)
+    grads = tape.gradient(total, variables)
+    return keras.tree.map_structure(np.asarray, aux), [np.asarray(g) for g in grads]

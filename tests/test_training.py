@@ -5,10 +5,20 @@ import pytest
 from recipes import data, training, validation
 
 
-def test_auto_jit_compile_follows_the_gpu():
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TF policy")
+def test_auto_jit_compile_follows_the_gpu_on_tensorflow():
     assert training.resolve_jit_compile("auto") is training.has_gpu()
     assert training.resolve_jit_compile("auto", supports_xla=False) is False
     assert training.resolve_jit_compile(True) is True
+    with pytest.raises(ValueError, match="jit_compile"):
+        training.resolve_jit_compile("yes")
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax", reason="JAX policy")
+def test_auto_jit_compile_is_always_xla_on_jax():
+    assert training.resolve_jit_compile("auto") is True
+    assert training.resolve_jit_compile("auto", supports_xla=False) is True
+    assert training.resolve_jit_compile(False) is False
     with pytest.raises(ValueError, match="jit_compile"):
         training.resolve_jit_compile("yes")
 

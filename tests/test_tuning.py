@@ -113,30 +113,41 @@ def test_cli_tune_prints_the_best_trial(tmp_path, capsys):
     assert "`tuner` must be one of" in capsys.readouterr().err
 
 
-MIRRORED = textwrap.dedent(
+SCALE_OUT = textwrap.dedent(
     """
     import sys
-    import tensorflow as tf
 
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    tf.config.set_logical_device_configuration(
-        cpu, [tf.config.LogicalDeviceConfiguration()] * 2
-    )
     import keras
+
+    if keras.backend.backend() == "jax":  # two host devices (XLA_FLAGS)
+        devices = keras.distribution.list_devices("cpu")
+        assert len(devices) == 2, devices
+        keras.distribution.set_distribution(
+            keras.distribution.DataParallel(devices=devices)
+        )
+        import contextlib
+
+        scope = contextlib.nullcontext
+    else:
+        import tensorflow as tf
+
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * 2
+        )
+        strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+        assert strategy.num_replicas_in_sync == 2
+        scope = strategy.scope
     import numpy as np
     import recipes
-    from recipes import data, protocol, tuning
+    from recipes import protocol
     from tests.helpers import tiny
 
-    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-    assert strategy.num_replicas_in_sync == 2
     for name in sys.argv[1:]:
         keras.utils.set_random_seed(0)
         module = recipes.get(name)
-        bundle = protocol.load_data(module)
-        if isinstance(bundle, data.Bundle) and isinstance(bundle.train, tuple):
-            bundle = tiny(bundle, n=64)
-        with strategy.scope():
+        bundle = tiny(protocol.load_data(module), n=64)
+        with scope():
             model = module.build(**protocol.facts(module, bundle.info))
             model = module.compile(model)
         history = module.fit(model, bundle, epochs=1, batch_size=16, verbose=0)
@@ -147,12 +158,19 @@ MIRRORED = textwrap.dedent(
 )
 
 
-def test_each_recipe_fits_under_mirrored_strategy(tmp_path):
-    # One subprocess for all recipes: the two logical CPU devices must be set
-    # before TensorFlow starts, and one start is cheaper than one per recipe.
-    script = tmp_path / "mirrored.py"
-    script.write_text(MIRRORED)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+def test_each_recipe_fits_on_two_devices(tmp_path):
+    # TensorFlow: MirroredStrategy over two logical CPUs; JAX: DataParallel
+    # over two host devices. One subprocess for all recipes: the devices must
+    # be set before the backend starts, and one start is cheaper than one per
+    # recipe.
+    script = tmp_path / "scale_out.py"
+    script.write_text(SCALE_OUT)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
+    }
     names = recipes.available()
     result = subprocess.run(
         [sys.executable, str(script), *names],

@@ -61,6 +61,7 @@ def negative_log_likelihood(x, decoder_output, likelihood, log_scale=None):
         # binary cross-entropy from logits: softplus(l) - x * l, stable for any l
         per_pixel = ops.softplus(decoder_output) - x * decoder_output
     else:
+        log_scale = ops.convert_to_tensor(log_scale)  # a variable or a tensor
         standardized = (x - decoder_output) * ops.exp(-log_scale)
         per_pixel = 0.5 * LOG_2PI + log_scale + 0.5 * ops.square(standardized)
     return ops.sum(ops.reshape(per_pixel, (ops.shape(x)[0], -1)), axis=-1)  # (B,)

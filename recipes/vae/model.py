@@ -102,16 +102,18 @@ class VAE(keras.Model):
             return ops.sigmoid(decoder_output)
         return decoder_output
 
-    def loss_terms(self, x, y_pred):
-        """Per-example reconstruction (`-log p(x | z)`) and KL terms, `(B,)` each."""
-        return elbo_terms(x, y_pred, self.likelihood, self.log_scale)
-
     def compute_loss(
         self, x=None, y=None, y_pred=None, sample_weight=None, training=True
     ):
         outputs = dict(y_pred)
         if self.log_scale is not None:
             outputs["log_scale"] = self.log_scale
+        # The trackers are updated here, where every backend's trainer maps
+        # the model's current variables (`log_scale` among them); on JAX,
+        # `compute_metrics` sees only the metrics' own variables.
+        reconstruction, kl = elbo_terms(x, outputs, self.likelihood, self.log_scale)
+        self.reconstruction_tracker.update_state(reconstruction)
+        self.kl_tracker.update_state(kl)
         # the global batch mean: each replica's mean over its share, divided
         # by the number of replicas in sync
         loss = NegativeELBO(self.likelihood, self.beta)(x, outputs)
@@ -121,10 +123,7 @@ class VAE(keras.Model):
         return loss
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
-        reconstruction, kl = self.loss_terms(x, y_pred)
-        self.reconstruction_tracker.update_state(reconstruction)
-        self.kl_tracker.update_state(kl)
-        return self.get_metrics_result()
+        return self.get_metrics_result()  # the trackers, updated by compute_loss
 
     def get_config(self):
         return {
