@@ -48,6 +48,15 @@ def test_builds_fits_evaluates_samples_and_round_trips(digits, tmp_path):
     # K and M are honoured: 2 epochs of 2 batches, K = 2 and M = 3 updates each.
     assert int(model.d_optimizer.iterations) == 2 * 2 * 2
     assert int(model.g_optimizer.iterations) == 2 * 2 * 3
+    # The model's optimizer holds both, so the JAX step's state carries both.
+    assert model.optimizer.optimizers == [model.d_optimizer, model.g_optimizer]
+    assert int(model.optimizer.iterations) == 2 * 2 * 2
+    config = keras.saving.serialize_keras_object(model.optimizer)
+    pair = keras.saving.deserialize_keras_object(config)
+    assert type(pair) is gan.OptimizerPair
+    assert [o.get_config() for o in pair.optimizers] == [
+        o.get_config() for o in model.optimizer.optimizers
+    ]
     assert [os.path.basename(p) for p in monitor.paths] == ["epoch_0002.png"]
     assert pathlib.Path(monitor.paths[0]).read_bytes()[:4] == b"\x89PNG"
     results = gan.evaluate(model, digits)
@@ -78,104 +87,203 @@ def test_trains_with_xla(digits):
     assert_fits_with_xla(gan, small(), digits, batch_size=16)
 
 
-def test_each_phase_changes_only_its_own_network(digits):
-    model = gan.compile(small(), instance_noise=0.1)
-    real = digits.train[0][:8]
-    d_before, g_before = trainable(model.discriminator), trainable(model.generator)
-    model.discriminator_step(real)
-    assert all(changed(d_before, model.discriminator))
-    assert not any(changed(g_before, model.generator))
+NETWORKS = ("discriminator", "generator")
 
-    d_before, g_before = trainable(model.discriminator), trainable(model.generator)
-    model.generator_step(8)
-    assert not any(changed(d_before, model.discriminator))
-    assert all(changed(g_before, model.generator))
+
+@pytest.mark.parametrize("trained", NETWORKS)
+def test_each_update_changes_only_its_own_network(digits, trained):
+    # With the other network's learning rate 0, a step moves every weight of
+    # `trained` and leaves the other network exactly as it was: neither
+    # network's update touches the other's weights.
+    rates = (0.1, 0.0) if trained == "discriminator" else (0.0, 0.1)
+    optimizers = tuple(keras.optimizers.SGD(rate) for rate in rates)
+    model = gan.compile(small(), optimizer=optimizers, instance_noise=0.1)
+    before = {name: trainable(getattr(model, name)) for name in NETWORKS}
+    model.train_on_batch(digits.train[0][:8])
+    for name, values in before.items():
+        moved = changed(values, getattr(model, name))
+        assert all(moved) if name == trained else not any(moved), name
 
 
 def softplus(x):
     return np.logaddexp(0.0, x)
 
 
+class FixedNoise:
+    """A `GAN.draw_normal` that gives the same arrays on every backend.
+
+    The n-th draw is standard normal noise from NumPy's generator seeded n;
+    the shapes drawn are kept, in order.
+    """
+
+    def __init__(self):
+        self.shapes = []
+
+    def __call__(self, shape, seed=None):
+        shape = tuple(int(size) for size in shape)
+        self.shapes.append(shape)
+        rng = np.random.default_rng(len(self.shapes))
+        return rng.standard_normal(shape).astype("float32")
+
+
 def test_losses_equal_their_definitions(digits):
     # D: -t log D(x) - (1 - t) log(1 - D(x)) - log(1 - D(G(z))), t = 1 - smoothing;
     # G (non-saturating): -log D(G(z)); with D = sigmoid(logit), -log D = softplus(-l).
+    # The discriminator's learning rate is 0, so the generator update scores
+    # with the discriminator the discriminator update started from.
     smoothing = 0.2
-    model = gan.compile(small(), label_smoothing=smoothing)
+    optimizers = (keras.optimizers.SGD(0.0), keras.optimizers.SGD(0.1))
+    model = gan.compile(small(), optimizer=optimizers, label_smoothing=smoothing)
+    model.draw_normal = noise = FixedNoise()
+    expected_noise = FixedNoise()
+    d_noise, g_noise = expected_noise((8, 4)), expected_noise((8, 4))
     real = digits.train[0][:8]
-    state = model.seed_generator.state.numpy().copy()
-    noise = model._normal((8, model.latent_dim))
-    fake = model.generator(noise, training=True)
-    real_logit = np.asarray(model.discriminator(real, training=True))[:, 0]
-    fake_logit = np.asarray(model.discriminator(fake, training=True))[:, 0]
-    expected = np.mean(
+
+    def logit(images):
+        return np.asarray(model.discriminator(images, training=True))[:, 0]
+
+    real_logit = logit(real)
+    fake_logit = logit(model.generator(d_noise, training=True))
+    expected_d = np.mean(
         (1 - smoothing) * softplus(-real_logit)
         + smoothing * softplus(real_logit)
         + softplus(fake_logit)
     )
-    model.seed_generator.state.assign(state)  # the step draws the same noise
-    assert float(model.discriminator_step(real)) == pytest.approx(expected, rel=1e-5)
+    expected_g = np.mean(softplus(-logit(model.generator(g_noise, training=True))))
+    logs = model.train_on_batch(real, return_dict=True)
+    assert noise.shapes == expected_noise.shapes  # one noise batch per update
+    assert logs["d_loss"] == pytest.approx(expected_d, rel=1e-5)
+    assert logs["g_loss"] == pytest.approx(expected_g, rel=1e-5)
+    assert logs["loss"] == pytest.approx(expected_d + expected_g, rel=1e-5)
 
-    state = model.seed_generator.state.numpy().copy()
-    noise = model._normal((8, model.latent_dim))
-    logit = np.asarray(model.discriminator(model.generator(noise, training=True)))
-    model.seed_generator.state.assign(state)
-    expected = np.mean(softplus(-logit[:, 0]))
-    assert float(model.generator_step(8)) == pytest.approx(expected, rel=1e-5)
+
+def run_python(args, backend):
+    """Runs `python *args` from the repository root on Keras backend `backend`.
+
+    Returns:
+        Its standard output.
+    """
+    root = str(pathlib.Path(__file__).parents[1])
+    result = subprocess.run(
+        [sys.executable, *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": root, "KERAS_BACKEND": backend},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def one_step_results(path):
+    """One training step (K = 2, M = 1) from fixed weights, batch and noise.
+
+    Writes the logs, the weights and both optimizers' variables after the
+    step, and the shapes of the noise drawn, to the `.npz` file `path`.
+    """
+    rng = np.random.default_rng(0)
+    model = gan.build(latent_dim=4, width=8, seed=0)  # batch normalisation on
+    model.set_weights(
+        [
+            rng.uniform(0.5, 1.5, v.shape)
+            if v.path.endswith("moving_variance")
+            else rng.normal(0.0, 0.5, v.shape)
+            for v in model.weights
+        ]
+    )
+    options = {"label_smoothing": 0.1, "instance_noise": 0.1, "jit_compile": True}
+    gan.compile(model, learning_rate=(0.01, 0.02), d_steps=2, g_steps=1, **options)
+    model.draw_normal = noise = FixedNoise()
+    real = rng.uniform(0.0, 1.0, (8, 8, 8, 1)).astype("float32")
+    logs = model.train_on_batch(real, return_dict=True)
+    arrays = {f"log_{key}": np.asarray(value) for key, value in logs.items()}
+    arrays.update({f"weight_{i}": w for i, w in enumerate(model.get_weights())})
+    for name in ("d_optimizer", "g_optimizer"):
+        for i, variable in enumerate(getattr(model, name).variables):
+            arrays[f"{name}_{i}"] = np.asarray(variable)
+    np.savez(path, shapes=np.array(repr(noise.shapes)), **arrays)
+
+
+def test_tensorflow_and_jax_steps_agree(tmp_path):
+    # The same step on both backends (the other one in a subprocess): the
+    # same weights, batch and noise in; the same losses, weights (batch
+    # statistics included) and optimizer slots out.
+    other = "jax" if keras.backend.backend() == "tensorflow" else "tensorflow"
+    command = "import sys; from tests.test_gan import one_step_results as run; "
+    run_python(["-c", command + "run(sys.argv[1])", tmp_path / "b.npz"], other)
+    one_step_results(tmp_path / "a.npz")
+    mine, theirs = np.load(tmp_path / "a.npz"), np.load(tmp_path / "b.npz")
+    assert sorted(mine.files) == sorted(theirs.files)
+    # Each discriminator update draws z, the real and the fake instance
+    # noise; the generator update draws z and the fake instance noise.
+    z, image = (8, 4), (8, 8, 8, 1)
+    expected_shapes = [z, image, image] * 2 + [z, image]
+    assert str(mine["shapes"]) == str(theirs["shapes"]) == repr(expected_shapes)
+    for key in mine.files:
+        if key != "shapes":
+            np.testing.assert_allclose(
+                mine[key], theirs[key], rtol=1e-5, atol=1e-5, err_msg=key
+            )
 
 
 DISTRIBUTED_SCRIPT = textwrap.dedent(
     """
+    import contextlib
     import json
-    import tensorflow as tf
+    import os
 
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    tf.config.set_logical_device_configuration(
-        cpu, [tf.config.LogicalDeviceConfiguration()] * 2
-    )
+    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
     import keras
     import numpy as np
     from recipes import data, gan
 
-    images = data.load("digits").train[0][:16]
-    dataset = tf.data.Dataset.from_tensor_slices(images).batch(8)  # 2 steps
+    images = data.load("digits").train[0][:16]  # 2 steps of 8
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
 
-    def run(strategy):
-        with strategy.scope():
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * 2
+        )
+        train = tf.data.Dataset.from_tensor_slices(images).batch(8)
+        distributed = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+        assert distributed.num_replicas_in_sync == 2
+    else:
+        import jax
+
+        train = (images,)
+        assert len(jax.devices()) == 2
+        distributed = keras.distribution.DataParallel(devices=jax.devices())
+
+    def run(scope):
+        with scope:
             keras.utils.set_random_seed(0)
-            model = gan.build(arch="dense", latent_dim=4, width=8, batch_norm=False, seed=0)
+            model = gan.build(latent_dim=4, width=8, batch_norm=False, seed=0)
             gan.compile(model, optimizer="sgd", learning_rate=0.5, d_steps=2,
                         label_smoothing=0.1, instance_noise=0.1)
-        history = gan.fit(model, dataset, epochs=1, verbose=0).history
-        return history, [w.tolist() for w in model.get_weights()]
+            history = gan.fit(model, train, epochs=1, batch_size=8, verbose=0)
+        return history.history, [w.tolist() for w in model.get_weights()]
 
-    mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-    assert mirrored.num_replicas_in_sync == 2
-    print(json.dumps([run(tf.distribute.get_strategy()), run(mirrored)]))
+    print(json.dumps([run(contextlib.nullcontext()), run(distributed.scope())]))
     """
 )
 
 
-def test_mirrored_strategy_step_equals_single_device(tmp_path):
+def test_distributed_step_equals_single_device(tmp_path):
+    # Two CPU devices: tf.distribute.MirroredStrategy on TensorFlow,
+    # keras.distribution.DataParallel on JAX.
     script = tmp_path / "distributed.py"
     script.write_text(DISTRIBUTED_SCRIPT)
-    root = str(pathlib.Path(__file__).parents[1])
-    result = subprocess.run(
-        [sys.executable, str(script)],
-        capture_output=True,
-        text=True,
-        cwd=root,
-        env={**os.environ, "PYTHONPATH": root},
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    (single, weights_single), (mirrored, weights_mirrored) = json.loads(
-        result.stdout.strip().splitlines()[-1]
+    output = run_python([script], keras.backend.backend())
+    (single, weights_single), (distributed, weights_distributed) = json.loads(
+        output.strip().splitlines()[-1]
     )
     # The epoch's mean losses include the second step, which depends on the
     # first step's updates; they and the weights agree only if the gradients
     # were reduced over the global batch and the noise matches.
     for key in ("d_loss", "g_loss"):
-        np.testing.assert_allclose(mirrored[key], single[key], rtol=1e-4, atol=1e-5)
-    for a, b in zip(weights_single, weights_mirrored):
+        np.testing.assert_allclose(distributed[key], single[key], rtol=1e-4, atol=1e-5)
+    for a, b in zip(weights_single, weights_distributed):
         np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)
 
 

@@ -148,7 +148,9 @@ def main(argv=None):
     #
     # The recipe is the textbook algorithm with its usual stabilisers as
     # options (`label_smoothing`, `instance_noise`, K and M), checked to give
-    # the same step on one device and under `tf.distribute.MirroredStrategy`.
+    # the same step on TensorFlow and on JAX (`KERAS_BACKEND=jax` runs this
+    # tutorial unchanged), on one device, under
+    # `tf.distribute.MirroredStrategy` and under `keras.distribution`.
     # Try `gan.compile(model, d_steps=2)` or `label_smoothing=0.1`, and
     # `gan.HyperModel` to search them with Keras Tuner.
     print(f"images written under {args.out}")

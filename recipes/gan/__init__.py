@@ -34,11 +34,16 @@ are) or a tanh (images in [-1, 1]); `fit` refuses data outside that range.
 All randomness (noise vectors, instance noise) comes from the model's
 `SeedGenerator`. Under `tf.distribute.MirroredStrategy` a distributed step
 uses the same noise as a single-device step, and losses are averaged over
-the global batch. The step compiles with XLA. Measured choices and their
-figures: docs/recipes/gan.md.
+the global batch; under `keras.distribution` on JAX the compiled step sees
+the global batch. The training step has one version per backend, with the
+same losses, schedule and noise: `step_tensorflow` (`tf.GradientTape`) and
+`step_jax` (stateless, as Keras's JAX trainer requires). The step compiles
+with XLA (with `jit_compile="auto"`, always on JAX). Measured choices and their figures:
+docs/recipes/gan.md.
 
-Modules: `networks` (`build`, the dense and DCGAN networks), `model` (`GAN`),
-`step` (the training step), `losses`, `training` (`compile`, `fit`),
+Modules: `networks` (`build`, the dense and DCGAN networks), `model` (`GAN`,
+`OptimizerPair`), `step_tensorflow` and `step_jax` (the training and test
+steps), `losses`, `training` (`compile`, `fit`),
 `sampling` (`noise`, `sample`, `interpolate`, `GANMonitor`), `evaluation`
 (`evaluate`), `hypermodel`.
 
@@ -57,7 +62,7 @@ from __future__ import annotations
 from recipes.data import load as load_data
 from recipes.gan.evaluation import evaluate
 from recipes.gan.hypermodel import HyperModel
-from recipes.gan.model import GAN
+from recipes.gan.model import GAN, OptimizerPair
 from recipes.gan.networks import ARCHITECTURES, OUTPUT_RANGES, build
 from recipes.gan.sampling import GANMonitor, interpolate, noise, sample
 from recipes.gan.training import compile, fit
@@ -73,6 +78,7 @@ __all__ = [
     "GANMonitor",
     "HyperModel",
     "OUTPUT_RANGES",
+    "OptimizerPair",
     "build",
     "compile",
     "evaluate",

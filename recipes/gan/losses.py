@@ -31,7 +31,7 @@ def discriminator_loss(real_logit, fake_logit, label_smoothing=0.0):
 
     >>> import numpy as np
     >>> loss = discriminator_loss(np.zeros((2, 1)), np.zeros((2, 1)))
-    >>> np.round(np.asarray(loss), 4).tolist()  # 2 log 2 each
+    >>> np.round(np.asarray(loss, dtype="float64"), 4).tolist()  # 2 log 2 each
     [1.3863, 1.3863]
     """
     real_target = ops.full_like(real_logit, 1.0 - label_smoothing)

@@ -1,10 +1,14 @@
-"""The GAN's training step on the TensorFlow backend: K then M updates a batch.
+"""The GAN's training and test steps on the TensorFlow backend.
 
 For every batch of real images the discriminator takes `d_steps` (K) updates
 on the real batch and on freshly generated images, then the generator takes
 `g_steps` (M) updates on fresh noise (Algorithm 1 of Goodfellow et al. 2014).
 Each update differentiates one network's loss with a `tf.GradientTape` and
-applies the gradients with that network's own optimizer.
+applies the gradients with that network's own optimizer; the variables, the
+`SeedGenerator` and the loss trackers change in place. The JAX version of the
+same steps, stateless, is `recipes.gan.step_jax`; the two draw their noise in
+the same order from `GAN.draw_normal` and share the losses of
+`recipes.gan.losses`.
 
 Under `tf.distribute.MirroredStrategy`, each replica draws the noise of the
 whole global batch and keeps its own rows, so a distributed step uses the
@@ -33,11 +37,12 @@ def replicas():
 
 
 class AdversarialStep:
-    """The training step of `recipes.gan.GAN` (mixed into the model class).
+    """The TensorFlow steps of `recipes.gan.GAN` (mixed into the model class).
 
-    It uses the model's `generator`, `discriminator`, `d_optimizer`,
+    They use the model's `generator`, `discriminator`, `d_optimizer`,
     `g_optimizer`, `latent_dim`, `seed_generator`, `d_steps`, `g_steps`,
-    `label_smoothing`, `instance_noise` and its `_record_losses` method.
+    `label_smoothing`, `instance_noise` and its `draw_normal`,
+    `loss_updates` and `test_losses` methods.
     """
 
     def _normal(self, shape):
@@ -49,11 +54,9 @@ class AdversarialStep:
         """
         replica, count = replicas()
         if count == 1:
-            return keras.random.normal(shape, seed=self.seed_generator)
+            return self.draw_normal(shape, self.seed_generator)
         batch = shape[0]
-        draw = keras.random.normal(
-            (batch * count, *shape[1:]), seed=self.seed_generator
-        )
+        draw = self.draw_normal((batch * count, *shape[1:]), self.seed_generator)
         start = [replica * batch] + [0] * (len(shape) - 1)
         return ops.slice(draw, start, shape)  # (B, ...)
 
@@ -138,8 +141,41 @@ class AdversarialStep:
         return self._update(per_example_loss, self.generator, self.g_optimizer)
 
     def train_step(self, data):
+        """K discriminator updates then M generator updates on a batch.
+
+        Args:
+            data: `(B, H, W, C)` real images, or a tuple whose first item is.
+
+        Returns:
+            The logs: `loss`, `d_loss` and `g_loss` so far in the epoch.
+        """
         real = data[0] if isinstance(data, (tuple, list)) else data  # (B, H, W, C)
         batch = ops.shape(real)[0]
         d_losses = [self.discriminator_step(real) for _ in range(self.d_steps)]
         g_losses = [self.generator_step(batch) for _ in range(self.g_steps)]
         return self._record_losses(d_losses, g_losses, batch)
+
+    def test_step(self, data):
+        """Both losses on a batch, with plain labels (no smoothing or noise).
+
+        Args:
+            data: `(B, H, W, C)` real images, or a tuple whose first item is.
+
+        Returns:
+            The logs: `loss`, `d_loss` and `g_loss` so far in the evaluation.
+        """
+        real = data[0] if isinstance(data, (tuple, list)) else data  # (B, H, W, C)
+        batch = ops.shape(real)[0]
+        noise = self._normal((batch, self.latent_dim))  # (B, latent_dim)
+        fake_logit = self.discriminator(self.generator(noise))  # (B, 1)
+        real_logit = self.discriminator(real)  # (B, 1)
+        d_loss, g_loss = self.test_losses(real_logit, fake_logit)
+        return self._record_losses([d_loss], [g_loss], batch)
+
+    def _record_losses(self, d_losses, g_losses, batch):
+        """Adds a batch's update losses to the trackers; returns the metrics."""
+        weight = ops.cast(batch, "float32")
+        for tracker, losses in self.loss_updates(d_losses, g_losses):
+            for loss in losses:
+                tracker.update_state(loss, sample_weight=weight)
+        return {metric.name: metric.result() for metric in self.metrics}
