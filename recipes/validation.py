@@ -3,10 +3,16 @@
 Each check raises a `ValueError` that names the argument and says what was
 expected, before any work is done. Recipes call these instead of writing
 their own, so one fix reaches every recipe.
+
+Two kinds of dataset are told apart: a `tf.data.Dataset` (`is_dataset`,
+TensorFlow only) and a `keras.utils.PyDataset` (`is_py_dataset`, any
+backend), which `check_supervised` checks on its first batch as it checks
+arrays.
 """
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 
 
@@ -15,6 +21,43 @@ def is_dataset(data):
     return type(data).__module__.startswith("tensorflow") and hasattr(
         data, "element_spec"
     )
+
+
+def is_py_dataset(data):
+    """Whether `data` is a `keras.utils.PyDataset` (batches on any backend)."""
+    return isinstance(data, keras.utils.PyDataset)
+
+
+def first_batch(dataset, name):
+    """The first batch of a `keras.utils.PyDataset`, as a tuple.
+
+    Args:
+        dataset: a `keras.utils.PyDataset`.
+        name: the argument's name for the error message.
+
+    Returns:
+        The batch `(x,)`, `(x, y)` or `(x, y, sample_weight)` as a tuple.
+
+    Raises:
+        ValueError: the dataset has no batch, or its batch is not such a tuple.
+    """
+    try:
+        batches = dataset.num_batches
+    except NotImplementedError:
+        raise ValueError(
+            f"`{name}` PyDataset must define `num_batches` (or `__len__`)."
+        ) from None
+    if batches == 0:
+        raise ValueError(f"`{name}` is empty (a PyDataset of 0 batches).")
+    try:
+        batch = dataset[0]
+    except IndexError:
+        raise ValueError(f"`{name}` is empty (a PyDataset of 0 batches).") from None
+    if isinstance(batch, list):
+        batch = tuple(batch)
+    if not isinstance(batch, tuple) or len(batch) not in (1, 2, 3):
+        batch = (batch,)
+    return batch
 
 
 def check_positive(value, name):
@@ -161,11 +204,29 @@ def check_supervised(
 ):
     """Checks an `(x, y)` split of a classification recipe.
 
-    `tf.data.Dataset` splits are checked on their element shape only.
+    `tf.data.Dataset` splits are checked on their element structure only; a
+    `keras.utils.PyDataset` on its first batch, which must be `(x, y)` or `(x,
+    y, sample_weight)` with `x` and `y` checked as arrays are (shape, rank,
+    bounds, finite values, labels in range).
+
+    Args:
+        split: `(x, y)` arrays, a dataset of them, or `None`.
+        name: the argument's name for the error message.
+        shape: required shape of one example (`None` entries match any size).
+        num_classes: labels must lie in `[0, num_classes)`.
+        rank: required number of axes of `x`, batch included (or `None`).
+        low: inclusive lower bound of the values of `x` (or `None`).
+        high: inclusive upper bound of the values of `x` (or `None`).
 
     Returns:
         The split with `x` as float32 and `y` as int32 NumPy arrays (datasets
-        are returned unchanged).
+        are returned unchanged), or `None` for `None`.
+
+    Example:
+
+    >>> x, y = check_supervised(([[0.5, 1.0]], [1]), "data", shape=(2,), num_classes=2)
+    >>> x.dtype, y.tolist()
+    (dtype('float32'), [1])
     """
     if split is None:
         return None
@@ -173,6 +234,23 @@ def check_supervised(
         spec = split.element_spec
         if not isinstance(spec, tuple) or len(spec) != 2:
             raise ValueError(f"`{name}` dataset must yield (x, y) pairs, got {spec}.")
+        return split
+    if is_py_dataset(split):
+        batch = first_batch(split, name)
+        if len(batch) not in (2, 3):
+            raise ValueError(
+                f"`{name}` PyDataset must yield (x, y) or (x, y, sample_weight) "
+                f"batches, got a batch of {len(batch)} part(s)."
+            )
+        check_supervised(
+            batch[:2],
+            f"{name} (first batch)",
+            shape=shape,
+            num_classes=num_classes,
+            rank=rank,
+            low=low,
+            high=high,
+        )
         return split
     if not isinstance(split, (tuple, list)) or len(split) != 2:
         raise ValueError(f"`{name}` must be an (x, y) pair of arrays.")

@@ -116,3 +116,18 @@ def gradients(function, *values):
         total, aux = function(*variables)
     grads = tape.gradient(total, variables)
     return keras.tree.map_structure(np.asarray, aux), [np.asarray(g) for g in grads]
+
+
+class Batches(keras.utils.PyDataset):
+    """`(x, y)` arrays as a `keras.utils.PyDataset` of batches of `size`."""
+
+    def __init__(self, x, y, size):
+        super().__init__()
+        self.x, self.y, self.size = x, y, size
+
+    def __len__(self):
+        return -(-len(self.x) // self.size)
+
+    def __getitem__(self, index):
+        rows = slice(index * self.size, (index + 1) * self.size)
+        return self.x[rows], self.y[rows]

@@ -3,10 +3,15 @@ import numpy as np
 import pytest
 
 from recipes import bilstm, data, training
-from recipes.bilstm.model import recurrent_layers
-from recipes.bilstm.splits import concatenate
+from recipes.bilstm.model import is_token_model, recurrent_layers
+from recipes.bilstm.splits import checked, concatenate
 from tests import tfds_builders
-from tests.helpers import assert_fits_with_xla, assert_roundtrip, tiny
+from tests.helpers import Batches, assert_fits_with_xla, assert_roundtrip, tiny
+
+TENSORFLOW = pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="text models need the TensorFlow backend (elsewhere refused first)",
+)
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +83,34 @@ def test_fit_refits_on_train_and_val_with_a_cosine_schedule(vowels):
     assert merged[0].shape == (2 * len(x_train), 25, 12)
 
 
+def test_py_dataset_splits_are_checked_joined_and_trained_on(vowels):
+    (x_train, y_train), (x_val, y_val) = vowels.train, vowels.val
+    splits = {"train": Batches(x_train, y_train, 16), "val": (x_val, y_val)}
+    model = bilstm.compile(small())
+    history = bilstm.fit(model, splits, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2
+    # Refit joined both splits: the normalisation saw train and val steps.
+    x = np.concatenate([x_train, x_val])
+    steps = x[np.any(x != 0, axis=-1)]
+    norm = model.get_layer("input_norm")
+    np.testing.assert_allclose(norm.adapt_mean, steps.mean(axis=0), atol=1e-4)
+    merged = concatenate(splits["train"], splits["val"], batch_size=20)
+    assert len(merged) == 3 + 3  # 48 / 16 batches, then 48 / 20
+    np.testing.assert_array_equal(merged[3][0], x_val[:20])
+    np.testing.assert_array_equal(merged[5][1], y_val[40:])
+    # `checked` cuts the val arrays' all-padding steps; the batches are padded
+    # back to the training batches' steps, so every batch has one shape.
+    val = checked(model, splits, "val", 16)
+    assert val[0].shape[1] < x_train.shape[1]
+    merged = concatenate(checked(model, splits, "train", 16), val, batch_size=20)
+    assert {merged[i][0].shape for i in range(3, 5)} == {(20, x_train.shape[1], 12)}
+    # The first batch is checked as arrays are, before any training.
+    with pytest.raises(ValueError, match=r"data train \(first batch\) y` labels"):
+        bilstm.fit(model, {"train": Batches(x_train, y_train + 9, 16)}, verbose=0)
+    with pytest.raises(ValueError, match=r"first batch\) x.*shape"):
+        bilstm.fit(model, {"train": Batches(x_train[..., :3], y_train, 16)}, verbose=0)
+
+
 def test_trains_with_xla_on_the_generic_recurrent_loop(vowels):
     model = small(cell="gru", output="sequence")
     # One full batch, no validation: a single XLA compilation.
@@ -86,6 +119,10 @@ def test_trains_with_xla_on_the_generic_recurrent_loop(vowels):
     assert len(recurrent) == 2 and all(layer.use_cudnn is False for layer in recurrent)
 
 
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="the cuDNN-or-XLA choice of 'auto' is TensorFlow's; JAX compiles every step",
+)
 def test_auto_never_turns_xla_on_even_with_a_gpu(monkeypatch):
     monkeypatch.setattr(training, "has_gpu", lambda: True)
     model = bilstm.compile(small())
@@ -198,25 +235,79 @@ def test_only_the_bidirectional_model_sees_the_future():
     assert accuracy[False] <= past_only + 0.06, (accuracy, past_only)
 
 
-def test_text_path_trains_end_to_end_and_keeps_its_vocabulary(tmp_path):
-    tfds_builders.prepare(tfds_builders.TinyReviews, tmp_path / "tfds")
-    bundle = data.load("tiny_reviews", data_dir=tmp_path / "tfds", download=False)
+@pytest.fixture(scope="module")
+def reviews(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("tfds")
+    tfds_builders.prepare(tfds_builders.TinyReviews, data_dir)
+    return data.load("tiny_reviews", data_dir=data_dir, download=False)
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="TextVectorization inside a model needs TensorFlow's string operations",
+)
+def test_text_path_trains_end_to_end_and_keeps_its_vocabulary(reviews, tmp_path):
     model = bilstm.build(
-        text=bundle.train, num_classes=2, units=8, embedding_dim=8, dropout_rate=0.0
+        text=reviews.train, num_classes=2, units=8, embedding_dim=8, dropout_rate=0.0
     )
     vocabulary = model.get_layer("vectorizer").get_vocabulary()
     assert vocabulary[:2] == ["", "[UNK]"] and "superb" in vocabulary
     bilstm.compile(model, learning_rate=1e-2)
     with pytest.raises(ValueError, match="jit_compile"):
         bilstm.compile(model, jit_compile=True)
-    bilstm.fit(model, bundle, epochs=20, batch_size=16, verbose=0)
-    metrics = bilstm.evaluate(model, bundle)
+    bilstm.fit(model, reviews, epochs=20, batch_size=16, verbose=0)
+    metrics = bilstm.evaluate(model, reviews)
     assert metrics["accuracy"] >= 0.9, metrics
-    reviews = np.array(
+    texts = np.array(
         ["the film was superb", "a dull plot", "unseen words only"], dtype=object
     )
-    loaded = assert_roundtrip(model, reviews, tmp_path)
+    loaded = assert_roundtrip(model, texts, tmp_path)
     assert loaded.get_layer("vectorizer").get_vocabulary() == vocabulary
+
+
+def test_text_vectorized_before_fit_trains_a_token_model(reviews, tmp_path):
+    vectorizer = bilstm.text_vectorizer(reviews.train, sequence_length=12)
+    assert "superb" in vectorizer.get_vocabulary()
+    tokens = bilstm.vectorize(vectorizer, reviews)
+    x, y = tokens.train
+    assert x.dtype == np.int32 and x.shape[1] == 12 and tokens.info.input_shape == (12,)
+    assert isinstance(y, np.ndarray) and len(y) == len(x)
+    # The ids are the vocabulary's, 0 for the padding at the end.
+    words = bilstm.vectorize(vectorizer, np.array(["superb film"], dtype=object))
+    vocabulary = vectorizer.get_vocabulary()
+    assert [vocabulary[i] for i in words[0, :2]] == ["superb", "film"]
+    assert not np.any(words[0, 2:])
+    model = bilstm.build(
+        vocabulary_size=vectorizer.vocabulary_size(),
+        num_classes=2,
+        units=8,
+        embedding_dim=8,
+        dropout_rate=0.0,
+    )
+    assert is_token_model(model) and not bilstm.is_text_model(model)
+    bilstm.compile(model, learning_rate=1e-2)
+    bilstm.fit(model, tokens, epochs=20, batch_size=16, verbose=0)
+    metrics = bilstm.evaluate(model, tokens)
+    assert metrics["accuracy"] >= 0.9, metrics
+    assert_roundtrip(model, tokens.test[0][:5], tmp_path)
+    with pytest.raises(ValueError, match=r"data train x.*values must lie in"):
+        bilstm.fit(model, (x + vectorizer.vocabulary_size(), y), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="integer token ids"):
+        bilstm.fit(model, (np.where(x > 0, x - 0.5, x), y), epochs=1, verbose=0)
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() == "tensorflow",
+    reason="TensorFlow runs TextVectorization inside the model",
+)
+def test_text_model_is_refused_off_tensorflow_with_the_way_out(reviews):
+    assert isinstance(reviews.train, tuple)  # TFDS splits come as NumPy
+    assert isinstance(reviews.train[0][0], str)
+    for kwargs in ({"text": reviews.train}, {"vocabulary": ["superb", "dull"]}):
+        with pytest.raises(ValueError, match=r"vectorize outside the model.*"):
+            bilstm.build(num_classes=2, **kwargs)
+    with pytest.raises(ValueError, match="text_vectorizer"):
+        bilstm.HyperModel(vocabulary=["superb"], num_classes=2)
 
 
 def test_digits_are_read_as_eight_steps_of_eight_features():
@@ -243,9 +334,16 @@ def test_digits_are_read_as_eight_steps_of_eight_features():
         ({"input_shape": (12,)}, "input_shape"),
         ({"input_shape": (4, 5, 6, 7)}, "input_shape"),
         ({"vocabulary": []}, "vocabulary"),
-        ({"text": ["", "  "]}, "empty vocabulary"),
+        pytest.param({"text": ["", "  "]}, "empty vocabulary", marks=TENSORFLOW),
         ({"text": np.zeros((2, 3))}, "text"),
-        ({"vocabulary": ["a"], "output": "per_step"}, "sequence_length"),
+        pytest.param(
+            {"vocabulary": ["a"], "output": "per_step"},
+            "sequence_length",
+            marks=TENSORFLOW,
+        ),
+        ({"vocabulary_size": 2}, "vocabulary_size"),
+        ({"vocabulary_size": 10, "text": ["a b"]}, "vocabulary_size"),
+        ({"vocabulary_size": 10, "sequence_length": 0}, "sequence_length"),
     ],
 )
 def test_bad_build_arguments(kwargs, match):

@@ -1,3 +1,4 @@
+import keras
 import numpy as np
 import pytest
 
@@ -78,11 +79,70 @@ def test_unknown_dataset_offline_error_lists_embedded_names(tmp_path):
         data.load("mnist", data_dir=tmp_path, download=False)
 
 
-def test_tfds_path_with_locally_prepared_dataset(tmp_path):
-    tfds_builders.prepare(tfds_builders.TinyDigits, tmp_path)
-    bundle = data.load("tiny_digits", data_dir=tmp_path, download=False)
+@pytest.fixture(scope="module")
+def tfds_dir(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("tfds")
+    tfds_builders.prepare(tfds_builders.TinyDigits, data_dir)
+    tfds_builders.prepare(tfds_builders.TinyReviews, data_dir)
+    return data_dir
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="TFDS splits are tf.data.Dataset only on the TensorFlow backend",
+)
+def test_tfds_path_gives_datasets_on_tensorflow(tfds_dir):
+    bundle = data.load("tiny_digits", data_dir=tfds_dir, download=False)
     assert bundle.info.num_classes == 10 and bundle.info.input_shape == (8, 8, 1)
     images, labels = next(iter(bundle.train.batch(200)))
     assert images.shape == (72, 8, 8, 1)  # train[:90%] of 80
     assert len(list(bundle.val)) == 8 and len(list(bundle.test)) == 40
     assert set(labels.numpy()) <= set(range(10))
+
+
+def test_tfds_path_as_numpy_equals_the_dataset(tfds_dir):
+    arrays = data.load("tiny_digits", data_dir=tfds_dir, download=False, as_numpy=True)
+    assert arrays.info.num_classes == 10 and arrays.info.input_shape == (8, 8, 1)
+    (x_train, y_train), (x_val, _), (x_test, y_test) = (
+        arrays.train,
+        arrays.val,
+        arrays.test,
+    )
+    assert x_train.shape == (72, 8, 8, 1) and x_val.shape == (8, 8, 8, 1)
+    assert x_test.shape == (40, 8, 8, 1) and y_test.shape == (40,)
+    assert isinstance(x_train, np.ndarray) and set(y_train) <= set(range(10))
+    # The same images as the builder stored (train[:90%]: examples 0 to 71,
+    # in the builder's order), with their stored values.
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    expected = (digits.images[:80] * 15).astype(np.uint8)[..., None]
+    found = {image.tobytes() for image in x_train}
+    assert found <= {image.tobytes() for image in expected} and len(found) > 60
+    datasets = data.load(
+        "tiny_digits", data_dir=tfds_dir, download=False, as_numpy=False
+    )
+    images = np.stack([image for image, _ in datasets.train.as_numpy_iterator()])
+    np.testing.assert_array_equal(images, x_train)
+
+
+def test_tfds_defaults_to_numpy_off_tensorflow(tfds_dir):
+    bundle = data.load("tiny_reviews", data_dir=tfds_dir, download=False)
+    if keras.backend.backend() == "tensorflow":
+        assert not isinstance(bundle.train, tuple)
+        return
+    text, labels = bundle.train
+    assert text.shape == (144,) and labels.shape == (144,)  # train[:90%] of 160
+    assert all(isinstance(review, str) for review in text)  # decoded, not bytes
+    words = set(" ".join(text).split())
+    assert words <= set(
+        tfds_builders.TinyReviews.NEUTRAL
+        + tfds_builders.TinyReviews.POSITIVE
+        + tfds_builders.TinyReviews.NEGATIVE
+    )
+
+
+@pytest.mark.parametrize("as_numpy", ["yes", None, 1])
+def test_bad_as_numpy_is_refused(as_numpy):
+    with pytest.raises(ValueError, match="as_numpy"):
+        data.load("digits", as_numpy=as_numpy)

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from recipes import data, layers, losses, siamese
-from tests.helpers import assert_fits_with_xla, assert_roundtrip, tiny
+from recipes.siamese import pairs, training
+from tests.helpers import Batches, assert_fits_with_xla, assert_roundtrip, tiny
 
 
 @pytest.fixture(scope="module")
@@ -183,6 +184,33 @@ def test_make_pairs_refuses_bad_input():
         siamese.make_pairs(x, y, negatives_per_positive=0)
     with pytest.raises(ValueError, match="labels"):
         siamese.make_pairs(x, y[:-1])
+
+
+def test_py_dataset_splits_are_read_into_numpy_pairs(digits, monkeypatch):
+    x, y = numbered()
+    read = pairs.check_xy(Batches(x, y, 16), "data")
+    assert isinstance(read[0], np.ndarray) and isinstance(read[1], np.ndarray)
+    np.testing.assert_array_equal(read[0], x)
+    np.testing.assert_array_equal(read[1], y)
+    # Training makes its pairs with NumPy from the batches and fits on arrays.
+    made = []
+    real_fit = training.training.fit
+
+    def record(model, train, val, **kwargs):
+        made.append((train, val))
+        return real_fit(model, train, val, **kwargs)
+
+    monkeypatch.setattr(training.training, "fit", record)
+    model = siamese.compile(small("euclidean", tower="dense"))
+    splits = {"train": Batches(*digits.train, 20), "val": digits.val}
+    siamese.fit(model, splits, epochs=1, verbose=0, positives_per_example=1)
+    (train_pairs, labels), _ = made[0]
+    assert all(isinstance(part, np.ndarray) for part in (*train_pairs, labels))
+    expected = siamese.make_pairs(*digits.train, seed=0, positives_per_example=1)
+    np.testing.assert_array_equal(train_pairs[1], expected[0][1])
+    with pytest.raises(ValueError, match="data train y"):
+        bad = Batches(digits.train[0], -1 - digits.train[1], 16)
+        siamese.fit(model, {"train": bad}, verbose=0)
 
 
 def test_class_augmentation_makes_one_class_per_class_and_transform():

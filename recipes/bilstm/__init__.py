@@ -17,6 +17,13 @@ layer adapted on the training text and an `Embedding` with `mask_zero=True`.
 Either way the padding is masked end to end: the recurrent layers skip it, and
 for per-step outputs the loss and accuracy leave it out.
 
+Text inside the model (`build(text=...)`) needs the TensorFlow backend:
+`TextVectorization` runs TensorFlow string operations, which a JAX model
+cannot. On any backend, text can instead be vectorized before `fit`:
+`text_vectorizer` adapts the layer, `vectorize` maps each split to NumPy
+integer token sequences, and `build(vocabulary_size=...)` builds the model on
+those tokens (on JAX, `build(text=...)` is a `ValueError` that says so).
+
 The defaults are a bidirectional GRU of 128 units per direction over the
 standardised input and its causal time differences (`deltas=1`, a
 `TimeDeltas` layer inside the model), dropout 0.3, a label-smoothed
@@ -26,15 +33,16 @@ cosine-decayed learning rate (`refit=True`; `refit=False` gives early stopping
 on the validation split instead). Defaults are chosen on validation data: see
 docs/recipes/bilstm.md.
 
-XLA cannot compile cuDNN's fused LSTM/GRU kernels, so `jit_compile="auto"`
-never turns XLA on for this recipe (on a GPU the cuDNN kernels run, on a CPU
-TensorFlow's own); with `jit_compile=True`, `compile` switches the recurrent
-layers to their generic implementation (`use_cudnn=False`), which XLA compiles
-on any device. Text models cannot use XLA at all (string operations), so
-`jit_compile=True` on them is a `ValueError`.
+XLA cannot compile cuDNN's fused LSTM/GRU kernels, so on TensorFlow
+`jit_compile="auto"` never turns XLA on for this recipe (on a GPU the cuDNN
+kernels run, on a CPU TensorFlow's own); with `jit_compile=True` (and on JAX,
+where every step is XLA-compiled), `compile` switches the recurrent layers to
+their generic implementation (`use_cudnn=False`), which XLA compiles on any
+device. Text models cannot use XLA at all (string operations), so
+`jit_compile=True` on them is a `ValueError`; token models can.
 
-The recipe is split by concern: `model` (`build` and what it builds),
-`normalization` (the input `Normalization` and `adapt_input_norm`), `splits`
+The recipe is split by concern: `model` (`build` and what it builds), `text`
+(`text_vectorizer`, `vectorize`), `normalization` (the input `Normalization` and `adapt_input_norm`), `splits`
 (checking and joining the data splits), `training` (`compile`, `fit`),
 `evaluation` (`evaluate`) and `hypermodel` (`HyperModel`).
 
@@ -63,6 +71,7 @@ from recipes.bilstm.model import (
     is_text_model,
 )
 from recipes.bilstm.normalization import adapt_input_norm
+from recipes.bilstm.text import text_vectorizer, vectorize
 from recipes.bilstm.training import (
     EPOCHS,
     LABEL_SMOOTHING,
@@ -99,4 +108,6 @@ __all__ = [
     "fit",
     "is_text_model",
     "load_data",
+    "text_vectorizer",
+    "vectorize",
 ]

@@ -10,9 +10,9 @@ from recipes.bilstm.model import (
     OUTPUTS,
     POOLINGS,
     build,
-    check_vocabulary,
     sequence_shape,
 )
+from recipes.bilstm.text import check_vocabulary, require_string_backend
 from recipes.bilstm.training import LABEL_SMOOTHING, compile
 from recipes.tuning import RecipeHyperModel
 
@@ -34,10 +34,13 @@ class HyperModel(RecipeHyperModel):
         output: `"sequence"` (the default) or `"per_step"`, fixed for the
             search.
         vocabulary: a token list for text models (adapt once with `build`,
-            then pass `model.get_layer("vectorizer").get_vocabulary()[2:]`).
-            Default `None` (numeric models).
-        sequence_length: tokens kept per text (text models only). Default
-            `None`.
+            then pass `model.get_layer("vectorizer").get_vocabulary()[2:]`);
+            TensorFlow backend only. Default `None` (numeric models).
+        vocabulary_size: the number of token ids for token models (text
+            vectorized before `fit` with `bilstm.vectorize`; any backend).
+            Default `None`.
+        sequence_length: tokens kept per text (text and token models only).
+            Default `None`.
         **kwargs: passed to `keras_tuner.HyperModel` (`name`, `tunable`).
 
     Example:
@@ -62,20 +65,25 @@ class HyperModel(RecipeHyperModel):
         num_classes=9,
         output="sequence",
         vocabulary=None,
+        vocabulary_size=None,
         sequence_length=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
         validation.check_positive_int(num_classes, "num_classes", minimum=2)
         validation.check_choice(output, "output", OUTPUTS)
-        if vocabulary is None:
-            sequence_shape(input_shape)  # refuses a bad shape now, not per trial
-        else:
+        if vocabulary is not None:
+            require_string_backend("vocabulary")
             check_vocabulary(vocabulary)
+        elif vocabulary_size is not None:
+            validation.check_positive_int(vocabulary_size, "vocabulary_size", minimum=3)
+        else:
+            sequence_shape(input_shape)  # refuses a bad shape now, not per trial
         self.input_shape = input_shape
         self.num_classes = num_classes
         self.output = output
         self.vocabulary = vocabulary
+        self.vocabulary_size = vocabulary_size
         self.sequence_length = sequence_length
 
     def build(self, hp):
@@ -84,6 +92,7 @@ class HyperModel(RecipeHyperModel):
             num_classes=self.num_classes,
             output=self.output,
             vocabulary=self.vocabulary,
+            vocabulary_size=self.vocabulary_size,
             sequence_length=self.sequence_length,
             cell=hp.Choice("cell", list(CELLS), default="gru"),
             units=hp.Choice("units", [32, 64, 128, 256], default=128),

@@ -3,16 +3,18 @@
 `build` returns a Functional `saving.RecipeModel`. Numeric sequences pass
 through `Masking`, an input `Normalization`, optional Gaussian noise and
 `TimeDeltas`; text passes through `TextVectorization` and a masking
-`Embedding`. The queries (`is_text_model`, `has_masking`, `recurrent_layers`)
-let `compile`, `fit` and `evaluate` find what a given model holds.
+`Embedding` (TensorFlow only), and integer token sequences (text vectorized
+before `fit`, on any backend) through a masking `Embedding`. The queries
+(`is_text_model`, `is_token_model`, `has_masking`, `recurrent_layers`) let
+`compile`, `fit` and `evaluate` find what a given model holds.
 """
 
 from __future__ import annotations
 
 import keras
-import numpy as np
 
 from recipes import saving, validation
+from recipes.bilstm.text import require_string_backend, text_features, token_features
 from recipes.layers import TimeDeltas
 
 CELLS = ("lstm", "gru")
@@ -41,6 +43,7 @@ def build(
     pooling="last",
     text=None,
     vocabulary=None,
+    vocabulary_size=None,
     max_tokens=20000,
     sequence_length=None,
     embedding_dim=64,
@@ -52,12 +55,17 @@ def build(
     Numeric sequences have shape `(time, features)` with `time` free (`None`)
     or fixed; `(height, width, 1)` images are read row by row as `height`
     steps of `width` features. Text models are built when `text` or
-    `vocabulary` is given; they take one string per example. Defaults are
-    chosen on validation data: see docs/recipes/bilstm.md.
+    `vocabulary` is given; they take one string per example and run on the
+    TensorFlow backend only (elsewhere they are a `ValueError`). Token models
+    are built when `vocabulary_size` is given; they take integer token
+    sequences (0 = padding), such as `vectorize` makes from text, and run on
+    any backend: on JAX, text is vectorized before `fit` this way. Defaults
+    are chosen on validation data: see docs/recipes/bilstm.md.
 
     Args:
         input_shape: `(time, features)` of one sequence, or `(height, width, 1)`
-            of one image (ignored for text models). Default `(None, 12)`.
+            of one image (ignored for text and token models). Default
+            `(None, 12)`.
         num_classes: number of classes (at least 2). Default 9.
         units: units of each recurrent layer (per direction). Default 128.
         num_layers: stacked recurrent layers. Default 1.
@@ -69,8 +77,8 @@ def build(
             Default 0.3.
         output: `"sequence"` (the default: one label per sequence) or
             `"per_step"` (one label per time step).
-        masking: mask all-zero time steps (the end padding) of numeric input.
-            Default True.
+        masking: mask all-zero time steps (the end padding) of numeric input
+            (text and token models always mask their padding). Default True.
         input_norm: standardise each input feature with a `Normalization`
             layer (numeric input only). `fit` adapts it, the first time, on the
             training split's unmasked steps (per-feature mean and variance);
@@ -91,14 +99,20 @@ def build(
             outputs become one vector: `"last"` (the default: its final
             state), `"mean"` (the mean over the unmasked steps) or `"max"`.
         text: training text to adapt the `TextVectorization` layer on: an array
-            or list of strings, or a `tf.data.Dataset` of strings or of
-            `(text, label)` pairs. Default `None` (a numeric model).
+            or list of strings, an `(x, y)` split of them, or a
+            `tf.data.Dataset` of strings or of `(text, label)` pairs (see
+            `text_vectorizer`). TensorFlow backend only. Default `None` (a
+            numeric model).
         vocabulary: a list of tokens to use instead of adapting on `text`.
-            Default `None`.
+            TensorFlow backend only. Default `None`.
+        vocabulary_size: builds a token model instead: the number of token
+            ids (`vectorizer.vocabulary_size()`, padding and out-of-vocabulary
+            ids included; at least 3). Default `None`.
         max_tokens: the largest vocabulary (padding and out-of-vocabulary
             tokens included) when adapting. Default 20000.
         sequence_length: tokens kept per text (`None`, the default: the
-            longest in the batch); required for per-step text models.
+            longest in the batch), or the token model's fixed length (`None`:
+            any); required for per-step text models.
         embedding_dim: size of the token embeddings. Default 64.
         seed: seed of the dropout and noise layers. Default `None`.
         name: the model's name. Default `"bilstm"`.
@@ -124,9 +138,22 @@ def build(
     validation.check_choice(deltas, "deltas", (0, 1, 2))
     if noise_stddev:
         validation.check_positive(noise_stddev, "noise_stddev")
-    if text is not None or vocabulary is not None:
-        inputs, x = _text_features(
-            text, vocabulary, max_tokens, sequence_length, embedding_dim, output
+    if vocabulary_size is not None:
+        if text is not None or vocabulary is not None:
+            raise ValueError(
+                "`vocabulary_size` builds a model on token ids; it cannot be "
+                "combined with `text` or `vocabulary` (a model on strings)."
+            )
+        inputs, x = token_features(vocabulary_size, sequence_length, embedding_dim)
+    elif text is not None or vocabulary is not None:
+        require_string_backend("text" if text is not None else "vocabulary")
+        if sequence_length is None and output == "per_step":
+            raise ValueError(
+                "`sequence_length` must be set for per-step text models, so "
+                "that labels line up with tokens."
+            )
+        inputs, x = text_features(
+            text, vocabulary, max_tokens, sequence_length, embedding_dim
         )
     else:
         inputs = keras.Input(shape=sequence_shape(input_shape), name="sequence")
@@ -190,68 +217,25 @@ def sequence_shape(input_shape):
     return shape
 
 
-def check_vocabulary(vocabulary):
-    """`vocabulary` as a list of strings; an empty one is a `ValueError`."""
-    vocabulary = [str(token) for token in vocabulary]
-    if not vocabulary:
-        raise ValueError("`vocabulary` is empty; it needs at least one token.")
-    return vocabulary
-
-
-def _text_features(
-    text, vocabulary, max_tokens, sequence_length, embedding_dim, output
-):
-    validation.check_positive_int(max_tokens, "max_tokens", minimum=3)
-    validation.check_positive_int(embedding_dim, "embedding_dim")
-    if sequence_length is not None:
-        validation.check_positive_int(sequence_length, "sequence_length")
-    elif output == "per_step":
-        raise ValueError(
-            "`sequence_length` must be set for per-step text models, so that "
-            "labels line up with tokens."
-        )
-    vectorizer = keras.layers.TextVectorization(
-        max_tokens=None if vocabulary is not None else max_tokens,
-        output_sequence_length=sequence_length,
-        name="vectorizer",
-    )
-    if vocabulary is not None:
-        vectorizer.set_vocabulary(check_vocabulary(vocabulary))
-    else:
-        vectorizer.adapt(_text_only(text))
-    # The vocabulary starts with the padding "" and the out-of-vocabulary "[UNK]".
-    if vectorizer.vocabulary_size() <= 2:
-        raise ValueError(
-            "`text` gives an empty vocabulary: it holds no tokens to learn from."
-        )
-    inputs = keras.Input(shape=(), dtype="string", name="text")  # (B,)
-    tokens = vectorizer(inputs)  # (B, T) integers, 0 = padding
-    x = keras.layers.Embedding(
-        vectorizer.vocabulary_size(), embedding_dim, mask_zero=True
-    )(tokens)  # (B, T, embedding_dim), padding masked
-    return inputs, x
-
-
-def _text_only(text):
-    """The strings of `text` as something `TextVectorization.adapt` accepts."""
-    if validation.is_dataset(text):
-        if isinstance(text.element_spec, tuple):
-            text = text.map(lambda x, *_: x)
-        return text.batch(256) if len(text.element_spec.shape) == 0 else text
-    text = np.asarray(text)
-    if text.ndim != 1 or text.size == 0 or text.dtype.kind not in "USO":
-        raise ValueError(
-            "`text` must be a non-empty 1-D array or list of strings, or a "
-            f"tf.data.Dataset of strings, got shape {text.shape} of {text.dtype}."
-        )
-    return text.astype(str)
-
-
 def is_text_model(model):
     """Whether `model` takes strings (it has a `TextVectorization` layer)."""
     return any(
         isinstance(layer, keras.layers.TextVectorization) for layer in model.layers
     )
+
+
+def is_token_model(model):
+    """Whether `model` takes integer token ids (`build(vocabulary_size=...)`)."""
+    dtype = str(model.inputs[0].dtype)
+    return not is_text_model(model) and dtype.startswith(("int", "uint"))
+
+
+def vocabulary_size_of(model):
+    """The number of token ids a token model's `Embedding` takes."""
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Embedding):
+            return layer.input_dim
+    raise ValueError("`model` has no Embedding layer: it is not a token model.")
 
 
 def has_masking(model):

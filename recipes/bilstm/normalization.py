@@ -34,7 +34,7 @@ def adapt_input_norm(model, x, *, force=False):
     Args:
         model: a numeric model from `build` (others are left unchanged).
         x: sequences `(n, time, features)`, an `(x, y)` pair, or a batched
-            `tf.data.Dataset` of `(x, y)`.
+            `tf.data.Dataset` or `keras.utils.PyDataset` of `(x, y)`.
         force: adapt even if the layer was adapted before. Default False.
 
     Returns:
@@ -63,7 +63,8 @@ def adapt_input_norm(model, x, *, force=False):
         return False
     masked = has_masking(model)
     kept = []
-    for batch in x if validation.is_dataset(x) else [x]:
+    streamed = validation.is_dataset(x) or validation.is_py_dataset(x)
+    for batch in x if streamed else [x]:
         if isinstance(batch, (tuple, list)):
             batch = batch[0]
         steps = np.asarray(batch, dtype="float32")

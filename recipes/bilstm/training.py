@@ -16,6 +16,7 @@ from recipes import training, validation
 from recipes.bilstm import splits
 from recipes.bilstm.model import is_text_model, recurrent_layers
 from recipes.bilstm.normalization import adapt_input_norm
+from recipes.bilstm.text import require_string_backend
 from recipes.losses import SmoothedSparseCrossentropy
 
 # Training steps per compiled call (Keras's `steps_per_execution`).
@@ -51,9 +52,10 @@ def compile(
             evenly (`SmoothedSparseCrossentropy`); 0 gives the plain sparse
             cross-entropy. Default `LABEL_SMOOTHING` (0.1). The `loss` that
             `fit` and `evaluate` report is this smoothed cross-entropy.
-        jit_compile: `"auto"` (the default: no XLA, so cuDNN kernels run on a
-            GPU; see the `recipes.bilstm` docstring), `True` (XLA; the
-            recurrent layers then stop using cuDNN) or `False`.
+        jit_compile: `"auto"` (the default: on TensorFlow no XLA, so cuDNN
+            kernels run on a GPU; on JAX XLA, as every JAX step is compiled;
+            see the `recipes.bilstm` docstring), `True` (XLA; the recurrent
+            layers then stop using cuDNN) or `False`.
         steps_per_execution: training steps per call of the compiled step
             (Keras's `compile` argument): `"auto"` (the default:
             `STEPS_PER_EXECUTION`, 8, on one replica, 1 under a multi-replica
@@ -67,14 +69,16 @@ def compile(
 
     >>> from recipes.bilstm import build
     >>> model = compile(build(units=8), learning_rate=1e-3)
-    >>> model.optimizer.clipnorm, model.loss.label_smoothing, model.jit_compile
-    (1.0, 0.1, False)
+    >>> model.optimizer.clipnorm, model.loss.label_smoothing
+    (1.0, 0.1)
     """
     steps_per_execution = training.resolve_steps_per_execution(
         steps_per_execution,
         STEPS_PER_EXECUTION,
         getattr(model, "distribute_strategy", None),
     )
+    if is_text_model(model):
+        require_string_backend("model")
     if is_text_model(model) and jit_compile is True:
         raise ValueError(
             "`jit_compile=True` is impossible for text models: XLA cannot compile "

@@ -22,8 +22,12 @@ beta` (`AnnealedLearningRate`). Both are computed inside the compiled step, so
 several steps run per call (`steps_per_execution`). It compiles under XLA.
 Defaults and their measurements: see docs/recipes/dann.md.
 
-The recipe is split by concern: `data` (`DomainData`, `load_data`, the paired
-batches), `model` (`build`), `training` (`compile`, `schedule`, `fit`,
+The batches are NumPy arrays from `PairedBatches`, a `keras.utils.PyDataset`
+that shuffles each domain every epoch, so the recipe trains on TensorFlow and
+JAX alike without `tf.data`.
+
+The recipe is split by concern: `data` (`DomainData`, `load_data`,
+`PairedBatches`), `model` (`build`), `training` (`compile`, `schedule`, `fit`,
 `TargetAccuracy`), `evaluation` (`evaluate`, `features`, `proxy_a_distance`),
 `baselines` (`source_only`, `train_on_target`) and `hypermodel` (`HyperModel`).
 
@@ -40,7 +44,7 @@ Example:
 from __future__ import annotations
 
 from recipes.dann.baselines import source_only, source_only_baseline, train_on_target
-from recipes.dann.data import DATASET, SOURCE, DomainData, load_data
+from recipes.dann.data import DATASET, SOURCE, DomainData, PairedBatches, load_data
 from recipes.dann.evaluation import evaluate, features, proxy_a_distance
 from recipes.dann.hypermodel import HyperModel
 from recipes.dann.model import build
@@ -69,6 +73,7 @@ __all__ = [
     "DomainData",
     "GradientReversal",
     "HyperModel",
+    "PairedBatches",
     "TargetAccuracy",
     "build",
     "compile",

@@ -4,13 +4,15 @@
 `Bundle`); `fit` and `evaluate` also take the two domains as separate
 arguments, which `split_domains` sorts out. `source_split` and `target_split`
 read and check one split of each domain against a DANN model, and
-`paired_dataset` makes the batches `fit` trains on.
+`PairedBatches` makes the batches `fit` trains on: NumPy arrays from a
+`keras.utils.PyDataset`, so any Keras backend reads them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+import keras
 import numpy as np
 
 from recipes import data as data_module
@@ -92,8 +94,11 @@ def source_split(model, source, split):
     value = training.get_split(source, split)
     if value is None:
         return None
-    if validation.is_dataset(value):
-        raise ValueError("`source` must hold (x, y) arrays, not a tf.data.Dataset.")
+    if validation.is_dataset(value) or validation.is_py_dataset(value):
+        raise ValueError(
+            "`source` must hold (x, y) arrays, not a dataset: `fit` pairs the "
+            "domains' batches itself."
+        )
     return validation.check_supervised(
         value,
         f"source {split}",
@@ -118,8 +123,11 @@ def target_split(model, target, split, *, labels=True):
         value = training.get_split(target, split)
     if value is None:
         return None
-    if validation.is_dataset(value):
-        raise ValueError("`target` must hold arrays, not a tf.data.Dataset.")
+    if validation.is_dataset(value) or validation.is_py_dataset(value):
+        raise ValueError(
+            "`target` must hold arrays, not a dataset: `fit` pairs the domains' "
+            "batches itself."
+        )
     x, y = (value[0], value[1]) if isinstance(value, (tuple, list)) else (value, None)
     name = f"target {split}"
     if y is None or not labels:
@@ -129,49 +137,105 @@ def target_split(model, target, split, *, labels=True):
     )
 
 
-def paired_dataset(source, target_x, batch_size, *, seed, shuffle=True):
-    """Batches of `b` labeled source rows followed by `b` target rows.
+class PairedBatches(keras.utils.PyDataset):
+    """Batches of `b` labeled source rows followed by `b` target rows, as NumPy.
+
+    A `keras.utils.PyDataset`, so `fit` reads it on any backend (TensorFlow
+    is not needed to make the batches). One epoch is one pass over the source
+    examples (the last incomplete batch is dropped); the target rows continue
+    through passes over the target examples, so every batch is full even
+    when the target split is the smaller one. With `shuffle`, each epoch
+    draws a new order of each domain from `seed` and the epoch's number (the
+    source from `(seed, epoch)`, the target from `(seed + 1, epoch)`), so two
+    runs with the same seed see the same batches.
+
+    Each batch is `(x, y, sample_weight)`: `x` `(2b, ...)` float32, `y =
+    {"label": (2b,), "domain": (2b, 1)}` and `sample_weight = {"label",
+    "domain"}` `(2b,)`. The label weight is 2 on source rows and 0 on target
+    rows (so the batch-mean label loss is the mean over source rows, and the
+    target's labels, 0 here, never count), the domain weight 1 everywhere;
+    the domain label is 0 for source rows and 1 for target rows.
 
     Args:
         source: the source `(x, y)` arrays.
-        target_x: the target images.
+        target_x: the target examples (same example shape as the source).
         batch_size: `b`, rows of each domain per batch (at most the number of
-            source examples).
-        seed: seed of the shuffling (the target uses `seed + 1`).
-        shuffle: shuffle each domain (off for validation data).
+            source examples: a larger one is cut to it).
+        seed: seed of the shuffling. Default 0.
+        shuffle: draw a new order each epoch (off: the examples in order,
+            for validation data). Default True.
+        **kwargs: passed to `keras.utils.PyDataset` (`workers`, ...).
 
-    Returns:
-        `(dataset, steps)`: a `tf.data.Dataset` of `(x, y, sample_weight)`
-        with `y = {"label", "domain"}`, and its number of batches (one pass
-        over the source; the target repeats). The label weight is 2 on source
-        rows and 0 on target rows (so the batch-mean label loss is the mean
-        over source rows), the domain weight 1 everywhere.
+    Example:
+
+    >>> x_s, y_s = np.zeros((10, 2), "float32"), np.arange(10) % 2
+    >>> batches = PairedBatches((x_s, y_s), np.ones((3, 2), "float32"), 4)
+    >>> x, y, weights = batches[0]
+    >>> len(batches), x.shape, y["domain"].ravel().tolist()
+    (2, (8, 2), [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0])
+    >>> weights["label"].tolist()
+    [2.0, 2.0, 2.0, 2.0, 0.0, 0.0, 0.0, 0.0]
     """
-    import tensorflow as tf
 
-    x_source, y_source = source
-    batch = min(batch_size, len(x_source))
-    sources = tf.data.Dataset.from_tensor_slices((x_source, y_source))
-    targets = tf.data.Dataset.from_tensor_slices(target_x)
-    if shuffle:
-        sources = sources.shuffle(len(x_source), seed=seed)
-        targets = targets.shuffle(len(target_x), seed=seed + 1)
-    sources = sources.batch(batch, drop_remainder=True)
-    targets = targets.repeat().batch(batch, drop_remainder=True)
+    def __init__(self, source, target_x, batch_size, *, seed=0, shuffle=True, **kwargs):
+        super().__init__(**kwargs)
+        x_source, y_source = source
+        self.x_source = np.asarray(x_source, "float32")
+        self.y_source = np.asarray(y_source)
+        self.x_target = np.asarray(target_x, "float32")
+        self.batch = min(int(batch_size), len(self.x_source))
+        self.steps = len(self.x_source) // self.batch
+        self.seed, self.shuffle = int(seed), bool(shuffle)
+        self.epoch = 0
+        # The domain labels and the weights are the same for every batch.
+        b = self.batch
+        zeros, ones = np.zeros(b, "float32"), np.ones(b, "float32")
+        self.domain = np.concatenate([zeros, ones])[:, None]  # (2b, 1)
+        self.weights = {
+            "label": np.concatenate([2.0 * ones, zeros]),  # (2b,)
+            "domain": np.ones(2 * b, "float32"),  # (2b,)
+        }
+        self.no_label = np.zeros(b, self.y_source.dtype)  # (b,)
+        self._draw()
 
-    # The domain labels and the weights are the same for every batch: build
-    # them once instead of in every call of `pair`.
-    zeros, ones = np.zeros(batch, "float32"), np.ones(batch, "float32")
-    domain = tf.constant(np.concatenate([zeros, ones])[:, None])  # (2b, 1)
-    label_weight = tf.constant(np.concatenate([2.0 * ones, zeros]))  # (2b,)
-    domain_weight = tf.constant(np.ones(2 * batch, "float32"))  # (2b,)
-    no_label = tf.constant(np.zeros(batch, np.asarray(y_source).dtype))  # (b,)
+    def _draw(self):
+        """The source and target row order of the current epoch."""
+        rows = self.steps * self.batch
+        n_source, n_target = len(self.x_source), len(self.x_target)
+        passes = -(-rows // n_target)  # passes over the target to fill `rows`
+        if self.shuffle:
+            source_rng = np.random.default_rng([self.seed, self.epoch])
+            target_rng = np.random.default_rng([self.seed + 1, self.epoch])
+            self.source_order = source_rng.permutation(n_source)[:rows]
+            self.target_order = np.concatenate(
+                [target_rng.permutation(n_target) for _ in range(passes)]
+            )[:rows]
+        else:
+            self.source_order = np.arange(rows)
+            self.target_order = np.tile(np.arange(n_target), passes)[:rows]
 
-    def pair(source_batch, x_target):
-        x_s, y_s = source_batch  # (b, H, W, C), (b,)
-        x = tf.concat([x_s, x_target], axis=0)  # (2b, H, W, C)
-        y = {"label": tf.concat([y_s, no_label], axis=0), "domain": domain}
-        return x, y, {"label": label_weight, "domain": domain_weight}
+    @property
+    def num_batches(self):
+        return self.steps
 
-    dataset = tf.data.Dataset.zip((sources, targets)).map(pair)
-    return dataset.prefetch(tf.data.AUTOTUNE), len(x_source) // batch
+    def __len__(self):
+        return self.steps
+
+    def __getitem__(self, index):
+        if not 0 <= index < self.steps:
+            raise IndexError(f"batch {index} of {self.steps}")
+        rows = slice(index * self.batch, (index + 1) * self.batch)
+        source_rows = self.source_order[rows]
+        x = np.concatenate(
+            [self.x_source[source_rows], self.x_target[self.target_order[rows]]]
+        )  # (2b, ...)
+        y = {
+            "label": np.concatenate([self.y_source[source_rows], self.no_label]),
+            "domain": self.domain,
+        }
+        return x, y, self.weights
+
+    def on_epoch_end(self):
+        self.epoch += 1
+        if self.shuffle:
+            self._draw()

@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 from recipes import compat, training, validation
-from recipes.dann.data import paired_dataset, source_split, split_domains, target_split
+from recipes.dann.data import PairedBatches, source_split, split_domains, target_split
 from recipes.dann.model import label_classifier, reversal_layers
 from recipes.schedules import AnnealedLearningRate
 
@@ -201,9 +201,12 @@ def fit(
 
     Each batch holds `batch_size` source examples (with labels) and
     `batch_size` target examples (labels ignored); an epoch is one pass over
-    the source training split. The validation data (when both domains have a
-    `val` split) is paired the same way: `val_label_accuracy` is on source
-    rows, `val_domain_accuracy` on all rows.
+    the source training split. The batches are NumPy arrays from a
+    `dann.data.PairedBatches` (a `keras.utils.PyDataset`), each domain
+    shuffled every epoch from `seed`, so training needs no `tf.data` on any
+    backend. The validation data (when both domains have a `val` split) is
+    paired the same way, unshuffled: `val_label_accuracy` is on source rows,
+    `val_domain_accuracy` on all rows.
 
     Defaults follow Ganin et al. (2016): see docs/recipes/dann.md.
 
@@ -242,16 +245,16 @@ def fit(
     target_train = target_split(model, target, "train", labels=False)
     if target_train is None:
         raise ValueError("`target` has no 'train' split.")
-    dataset, steps = paired_dataset(train, target_train[0], batch_size, seed=seed)
+    batches = PairedBatches(train, target_train[0], batch_size, seed=seed)
     val_source = source_split(model, source, "val")
     val_target = None
     if not isinstance(target, (np.ndarray, tuple, list)):  # arrays have no val
         val_target = target_split(model, target, "val", labels=False)
     val = None
     if val_source is not None and val_target is not None:
-        val = paired_dataset(
+        val = PairedBatches(
             val_source, val_target[0], batch_size, seed=seed, shuffle=False
-        )[0]
+        )
     extra = []
     if target_validation is not None:
         labeled = target_split(model, target_validation, "val")
@@ -262,7 +265,7 @@ def fit(
     # schedule's step (a layer weight) and the optimizer's iteration count.
     schedule(
         model,
-        epochs * steps,
+        epochs * len(batches),
         gamma=gamma,
         anneal_learning_rate=anneal_learning_rate,
         alpha=alpha,
@@ -270,7 +273,7 @@ def fit(
     )
     return training.fit(
         model,
-        dataset,
+        batches,
         val,
         epochs=epochs,
         batch_size=batch_size,
@@ -278,5 +281,5 @@ def fit(
         checkpoint_dir=checkpoint_dir,
         verbose=verbose,
         early_stopping_patience=early_stopping_patience,
-        shuffle=False,  # the paired dataset shuffles each domain itself
+        shuffle=False,  # the paired batches shuffle each domain themselves
     )

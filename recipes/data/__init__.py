@@ -4,7 +4,9 @@
 `info` record. The embedded datasets are built from files that installed
 packages ship (scikit-learn's digits and sample photographs, sktime's Japanese
 Vowels), so tests, tutorials and benchmarks run without a network. Any other
-name is looked up in TensorFlow Datasets.
+name is looked up in TensorFlow Datasets: its splits are `tf.data.Dataset`s on
+the TensorFlow backend and NumPy arrays on the others (`as_numpy`), so that
+training on JAX never runs a `tf.data` pipeline.
 
 Example:
 
@@ -19,6 +21,9 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
+
+import keras
+import numpy as np
 
 from recipes.data import embedded
 
@@ -51,8 +56,15 @@ class Info:
 class Bundle:
     """Train, validation and test splits with their `Info`.
 
-    Each split is an `(x, y)` tuple of NumPy arrays for the embedded datasets, or
-    a `tf.data.Dataset` of `(x, y)` pairs for TFDS datasets.
+    Each split is an `(x, y)` tuple of NumPy arrays for the embedded datasets
+    and for TFDS datasets loaded with `as_numpy`, or an unbatched
+    `tf.data.Dataset` of `(x, y)` pairs for the other TFDS datasets.
+
+    Attributes:
+        train: the training split.
+        val: the validation split.
+        test: the test split.
+        info: the dataset's `Info`.
     """
 
     train: Any
@@ -61,7 +73,15 @@ class Bundle:
     info: Info
 
 
-def load(name, *, split=(0.6, 0.2, 0.2), seed=0, data_dir=None, download=True):
+def load(
+    name,
+    *,
+    split=(0.6, 0.2, 0.2),
+    seed=0,
+    data_dir=None,
+    download=True,
+    as_numpy="auto",
+):
     """Loads a dataset by name.
 
     Args:
@@ -75,24 +95,35 @@ def load(name, *, split=(0.6, 0.2, 0.2), seed=0, data_dir=None, download=True):
         data_dir: TFDS data directory (TFDS datasets only).
         download: whether TFDS may try to download and prepare a dataset that
             is not found in `data_dir`.
+        as_numpy: how TFDS splits come: `"auto"` (the default: as
+            `tf.data.Dataset`s on the TensorFlow backend, as NumPy arrays on
+            any other), `True` (`(x, y)` NumPy arrays, each split read whole
+            into memory; text as `str` objects, images with their stored
+            dtype and values) or `False` (`tf.data.Dataset`s). The embedded
+            datasets are NumPy arrays either way.
 
     Returns:
         A `Bundle`.
 
     Raises:
-        ValueError: for a bad `split`, or a name that is neither embedded nor
-            available through TFDS (the message lists the embedded names).
+        ValueError: for a bad `split` or `as_numpy`, or a name that is neither
+            embedded nor available through TFDS (the message lists the
+            embedded names).
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"`name` must be a non-empty string, got {name!r}.")
     split = _check_split(split)
+    if as_numpy == "auto":
+        as_numpy = keras.backend.backend() != "tensorflow"
+    if not isinstance(as_numpy, bool):
+        raise ValueError(f"`as_numpy` must be 'auto', True or False, got {as_numpy!r}.")
     if name == "digits":
         return _digits_bundle(split, seed, photos=False)
     if name == "digits_m":
         return _digits_bundle(split, seed, photos=True)
     if name == "japanese_vowels":
         return _vowels_bundle(split, seed)
-    return _tfds_bundle(name, data_dir=data_dir, download=download)
+    return _tfds_bundle(name, data_dir=data_dir, download=download, as_numpy=as_numpy)
 
 
 def _check_split(split):
@@ -156,7 +187,7 @@ def _vowels_bundle(split, seed):
     )
 
 
-def _tfds_bundle(name, data_dir, download):
+def _tfds_bundle(name, data_dir, download, as_numpy):
     import tensorflow_datasets as tfds
 
     try:
@@ -177,7 +208,10 @@ def _tfds_bundle(name, data_dir, download):
         names = ("train[:90%]", "train[90%:]", "test")
     else:
         names = ("train[:80%]", "train[80%:90%]", "train[90%:]")
-    train, val, test = builder.as_dataset(split=list(names), as_supervised=True)
+    if as_numpy:
+        train, val, test = (_numpy_split(builder, part) for part in names)
+    else:
+        train, val, test = builder.as_dataset(split=list(names), as_supervised=True)
     features = builder.info.features
     label = features[builder.info.supervised_keys[1]]
     inputs = features[builder.info.supervised_keys[0]]
@@ -190,6 +224,17 @@ def _tfds_bundle(name, data_dir, download):
         source=f"tensorflow_datasets:{name}",
     )
     return Bundle(train=train, val=val, test=test, info=info)
+
+
+def _numpy_split(builder, split):
+    """One TFDS split, read whole, as `(x, y)` NumPy arrays (text as `str`)."""
+    import tensorflow_datasets as tfds
+
+    dataset = builder.as_dataset(split=split, as_supervised=True, batch_size=-1)
+    x, y = tfds.as_numpy(dataset)
+    if x.dtype == object or x.dtype.kind == "S":  # text, as bytes
+        x = np.array([s.decode("utf-8") for s in x.reshape(-1)], dtype=object)
+    return x, y
 
 
 def _unavailable(name, reason):

@@ -12,8 +12,10 @@ CLASS_AUGMENTATIONS = ("rotations", "dihedral")
 def check_xy(split, name, shape=None):
     """`(x, y)` arrays as float32 and int32, or `None` for `None`.
 
-    A `tf.data.Dataset` of `(x, y)` elements (batched or not) is read into
-    memory. Labels are any non-negative integers, one per example.
+    A `tf.data.Dataset` of `(x, y)` elements (batched or not) or a
+    `keras.utils.PyDataset` of `(x, y)` batches is read into memory, so the
+    pairs are made with NumPy whatever the backend. Labels are any
+    non-negative integers, one per example.
 
     Args:
         split: `(x, y)` arrays, a dataset of them, or `None`.
@@ -30,6 +32,14 @@ def check_xy(split, name, shape=None):
         y = np.concatenate([b[1] for b in batches])
         if x.shape[0] != y.shape[0]:  # an unbatched dataset
             x, y = np.stack([b[0] for b in batches]), np.stack([b[1] for b in batches])
+        split = (x, y)
+    elif validation.is_py_dataset(split):
+        batches = [validation.first_batch(split, name)]
+        batches += [tuple(split[i]) for i in range(1, split.num_batches)]
+        if len(batches[0]) not in (2, 3):
+            raise ValueError(f"`{name}` PyDataset must yield (x, y) batches.")
+        x = np.concatenate([np.asarray(b[0]) for b in batches])
+        y = np.concatenate([np.asarray(b[1]) for b in batches])
         split = (x, y)
     if not isinstance(split, (tuple, list)) or len(split) != 2:
         raise ValueError(f"`{name}` must be an (x, y) pair of arrays.")
