@@ -131,3 +131,29 @@ class Batches(keras.utils.PyDataset):
     def __getitem__(self, index):
         rows = slice(index * self.size, (index + 1) * self.size)
         return self.x[rows], self.y[rows]
+
+
+def deterministic_outputs(model, seed=0):
+    """What `model` computes without drawing random numbers, on seeded inputs.
+
+    The VAE samples its code in every call and the backends draw different
+    random streams, so it is probed through its encoder and its decoder; the
+    GAN through its generator and its discriminator; every other model
+    through its own call.
+
+    Returns:
+        A list of NumPy arrays.
+    """
+    parts = [model]
+    if hasattr(model, "encoder") and hasattr(model, "decoder"):
+        parts = [model.encoder, model.decoder]
+    elif hasattr(model, "generator") and hasattr(model, "discriminator"):
+        parts = [model.generator, model.discriminator]
+    outputs = []
+    for index, part in enumerate(parts):
+        result = part(random_inputs(part, seed=seed + index), training=False)
+        outputs += [
+            np.asarray(keras.ops.convert_to_numpy(t))
+            for t in keras.tree.flatten(result)
+        ]
+    return outputs
