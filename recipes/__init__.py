@@ -3,7 +3,8 @@
 Each recipe is a module with the same shape: `build`, `compile`, `fit`,
 `evaluate`, a Keras Tuner `HyperModel` and its embedded default `DATASET`.
 Importing the package imports every recipe, so their custom objects are
-registered before any `keras.saving.load_model`.
+registered before any `keras.saving.load_model` (the `recipes` command alone
+defers this to the subcommands that need it).
 
 >>> import recipes
 >>> recipes.available()
@@ -14,6 +15,8 @@ registered before any `keras.saving.load_model`.
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 
 __version__ = "0.1.0"
 
@@ -59,6 +62,21 @@ def register_all():
         importlib.import_module(module)
 
 
-register_all()
+def _starting_the_command():
+    """Whether this import starts the `recipes` command (or `python -m recipes.cli`).
+
+    The command imports only what each subcommand needs, so that `recipes
+    --help` and `recipes list` answer without loading Keras or a backend; it
+    registers the recipes itself before it loads a model.
+    """
+    script = os.path.basename(sys.argv[0]) if sys.argv else ""
+    if script in ("recipes", "recipes.exe", "recipes-script.py"):
+        return True
+    argv = list(getattr(sys, "orig_argv", ()))
+    return any(a == "-m" and b == "recipes.cli" for a, b in zip(argv, argv[1:]))
+
+
+if not _starting_the_command():
+    register_all()
 
 __all__ = ["available", "get", "register_all", *_RECIPES]
