@@ -19,6 +19,7 @@ import statistics
 import keras
 import numpy as np
 
+from benchmarks.bare_jax import bare_fit
 from benchmarks.common import markdown_table, recipe_fit, speed_table
 from recipes import autoencoder, data
 from recipes.data import embedded
@@ -165,6 +166,7 @@ def speed():
         recipe,
         samples_per_epoch=len(x),
         auto=autoencoder.compile(autoencoder.build()).jit_compile,
+        bare=bare_fit(hand_written_autoencoder, x, x, batch_size=batch_size),
         baseline="hand-written Keras",
         unit="samples/s",
         repeats=3,

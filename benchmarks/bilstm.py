@@ -15,6 +15,7 @@ import statistics
 import keras
 import numpy as np
 
+from benchmarks.bare_jax import bare_fit
 from benchmarks.common import markdown_table, recipe_fit, speed_table
 from recipes import bilstm, data
 
@@ -91,6 +92,7 @@ def speed():
         recipe,
         samples_per_epoch=len(x),
         auto=bilstm.compile(bilstm.build()).jit_compile,
+        bare=bare_fit(lambda: hand_written(x), x, y, batch_size=batch_size),
         baseline="hand-written Keras",
         unit="samples/s",
         repeats=5,

@@ -10,6 +10,8 @@ import time
 import keras
 
 RESULTS = os.path.join(os.path.dirname(__file__), "RESULTS.md")
+# Every throughput `compare` measured in this process, `{variant: samples/s}`.
+MEASURED = {}
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -58,7 +60,9 @@ def compare(candidates, samples_per_epoch, *, repeats=3, epochs=4):
         for name, fit in candidates.items():
             keras.utils.set_random_seed(repeat)
             measured[name].append(throughput(fit, samples_per_epoch, epochs))
-    return {name: statistics.median(values) for name, values in measured.items()}
+    results = {name: statistics.median(values) for name, values in measured.items()}
+    MEASURED.update(results)
+    return results
 
 
 def recipe_fit(module, data, *, batch_size, build_kwargs=None, **fit_kwargs):
@@ -104,35 +108,68 @@ def speed_table(
     unit="samples/s",
     repeats=3,
     epochs=5,
+    bare=None,
 ):
     """Recipe against its hand-written counterpart, with XLA on and off.
 
+    On JAX the `jit_compile=False` row is left out: it runs every operation
+    eagerly, a debugging mode, not a way to train.
+
     Args:
-        hand_written: `fit(epochs, callbacks)` of the hand-written model.
+        hand_written: `fit(epochs, callbacks)` of the hand-written model, or
+            `None` where it cannot run on this backend (the table then has
+            the recipe's rows only).
         recipe: `recipe(jit_compile) -> fit(epochs, callbacks)` for the recipe.
         samples_per_epoch: training examples in one epoch.
         auto: what `jit_compile="auto"` resolves to here (shown in the table).
         baseline: the hand-written row's name.
         unit: the throughput column's heading.
         repeats, epochs: see `compare`.
+        bare: `make_model -> fit(epochs, callbacks)` as `bare_jax.bare_fit`
+            builds it; on JAX it adds the row of the hand-written model trained
+            by a bare `jax.jit` step, and a column of ratios to it.
 
     Returns:
         A Markdown table of throughputs and ratios to the hand-written model.
     """
+    candidates = {} if hand_written is None else {baseline: hand_written}
+    floor = "same networks, bare jax.jit step"
+    if bare is not None and keras.backend.backend() == "jax":
+        candidates[floor] = bare
+    candidates[f'recipe, jit_compile="auto" ({auto})'] = recipe("auto")
+    candidates["recipe, jit_compile=True"] = recipe(True)
+    if keras.backend.backend() != "jax":  # eager JAX is a debugging mode
+        candidates["recipe, jit_compile=False"] = recipe(False)
     results = compare(
-        {
-            baseline: hand_written,
-            f'recipe, jit_compile="auto" ({auto})': recipe("auto"),
-            "recipe, jit_compile=True": recipe(True),
-            "recipe, jit_compile=False": recipe(False),
-        },
+        candidates,
         samples_per_epoch=samples_per_epoch,
         repeats=repeats,
         epochs=epochs,
     )
-    base = results[baseline]
-    rows = [[name, value, value / base] for name, value in results.items()]
-    return markdown_table(["variant", unit, "ratio to hand-written"], rows)
+    return ratio_table(results, unit, {"hand-written": baseline, "bare jax.jit": floor})
+
+
+def ratio_table(results, unit, references):
+    """Throughputs and their ratios to each reference row that was measured.
+
+    Args:
+        results: `{variant: throughput}`.
+        unit: the throughput column's heading.
+        references: `{short name: variant}`; a column "ratio to NAME" for each
+            variant present in `results`.
+    """
+    headers = ["variant", unit]
+    rows = [[name, value] for name, value in results.items()]
+    for short, variant in references.items():
+        if variant in results:
+            headers.append(f"ratio to {short}")
+            rows = [row + [row[1] / results[variant]] for row in rows]
+    return markdown_table(headers, rows)
+
+
+def on_tensorflow_only(hand_written):
+    """`hand_written` on TensorFlow; `None` elsewhere (its step uses `tf.GradientTape`)."""
+    return hand_written if keras.backend.backend() == "tensorflow" else None
 
 
 def markdown_table(headers, rows):
@@ -146,19 +183,27 @@ def markdown_table(headers, rows):
     return "\n".join(lines)
 
 
-def update_results(section, body, command):
+def machine():
+    """This process's machine, Keras version, backend and devices, in words."""
+    devices = ", ".join(keras.distribution.list_devices())
+    return (
+        f"{os.cpu_count()} CPU cores, Keras {keras.__version__}, "
+        f"backend {keras.backend.backend()} ({devices})"
+    )
+
+
+def update_results(section, body, command, where=None):
     """Replaces (or appends) one section of RESULTS.md, atomically.
 
     Args:
         section: the section's id, e.g. `"quality:convnet"`.
         body: Markdown for the section.
         command: the command that produced it (written under the body).
+        where: the machine in words (default: `machine()`).
     """
     begin, end = f"<!-- BEGIN {section} -->", f"<!-- END {section} -->"
-    machine = f"{os.cpu_count()} CPU cores, Keras {keras.__version__}, backend {keras.backend.backend()}"
-    devices = ", ".join(keras.distribution.list_devices())
     block = (
-        f"{begin}\n{body}\n\nProduced by `{command}` on {machine} ({devices}), "
+        f"{begin}\n{body}\n\nProduced by `{command}` on {where or machine()}, "
         f"{time.strftime('%Y-%m-%d')}.\n{end}"
     )
     text = open(RESULTS).read() if os.path.exists(RESULTS) else "# Benchmark results\n"

@@ -13,6 +13,7 @@ import statistics
 
 import keras
 
+from benchmarks.bare_jax import bare_fit
 from benchmarks.common import markdown_table, recipe_fit, speed_table
 from recipes import convnet, data
 
@@ -111,6 +112,7 @@ def speed():
         recipe,
         samples_per_epoch=len(x),
         auto=convnet.compile(convnet.build()).jit_compile,
+        bare=bare_fit(hand_written_resnet, x, y, batch_size=batch_size),
     )
     return (
         "## ConvNet training speed\n\n"

@@ -18,6 +18,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from benchmarks.bare_jax import bare_fit
 from benchmarks.common import markdown_table, recipe_fit, speed_table
 from recipes import data, siamese
 
@@ -231,6 +232,9 @@ def speed():
         recipe,
         samples_per_epoch=len(labels),
         auto=siamese.compile(siamese.build()).jit_compile,
+        bare=bare_fit(
+            hand_written_siamese, [left, right], labels, batch_size=batch_size
+        ),
         baseline="hand-written Keras (Lambda distance)",
         unit="pairs/s",
         repeats=3,
