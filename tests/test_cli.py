@@ -85,7 +85,7 @@ def test_answers_without_importing_keras_or_a_backend(argv, expected):
 
 def test_version_is_the_distributions():
     try:
-        expected = importlib.metadata.version("recipes")
+        expected = importlib.metadata.version("keras-recipes")
     except importlib.metadata.PackageNotFoundError:  # run from a source tree
         pyproject = (ROOT / "pyproject.toml").read_text()
         expected = re.search(r'(?m)^version = "(.+)"', pyproject)[1]

@@ -29,6 +29,7 @@ import warnings
 
 from recipes.cli.commands import train
 
+DISTRIBUTION = "keras-recipes"  # the name on PyPI; the import name is `recipes`
 INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl-C (SIGINT)
 
 
@@ -41,7 +42,7 @@ def version():
     import importlib.metadata
 
     try:
-        return importlib.metadata.version("recipes")
+        return importlib.metadata.version(DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
         pass
     import re
