@@ -172,6 +172,16 @@ def on_tensorflow_only(hand_written):
     return hand_written if keras.backend.backend() == "tensorflow" else None
 
 
+def tensorflow_only_target():
+    """The speed target's line for a recipe whose hand-written step is `on_tensorflow_only`."""
+    where = (
+        ""
+        if keras.backend.backend() == "tensorflow"
+        else " (the hand-written step uses tf.GradientTape: TensorFlow only)"
+    )
+    return f'\n\nTarget: recipe with `"auto"` >= 1.0x hand-written{where}.'
+
+
 def markdown_table(headers, rows):
     """A Markdown table; floats are shown with 4 significant digits."""
 

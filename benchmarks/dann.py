@@ -20,7 +20,12 @@ import numpy as np
 import tensorflow as tf
 
 from benchmarks.bare_jax import bare_dann
-from benchmarks.common import compare, markdown_table, on_tensorflow_only, ratio_table
+from benchmarks.common import (
+    markdown_table,
+    on_tensorflow_only,
+    speed_table,
+    tensorflow_only_target,
+)
 from recipes import dann
 
 SEEDS = (0, 1, 2)
@@ -201,27 +206,15 @@ def speed():
         model.fit(dataset, epochs=epochs, callbacks=[Schedule(), *callbacks], verbose=0)
 
     auto = dann.compile(dann.build()).jit_compile
-    baseline = "hand-written Keras (three tapes)"
-    floor = "same networks, bare jax.jit step"
-    candidates = {} if on_tensorflow_only(by_hand) is None else {baseline: by_hand}
-    if keras.backend.backend() == "jax":
-        candidates[floor] = bare_dann(
-            networks, x_s, y_s, x_t, batch_size=batch_size, epochs=11
-        )
-    results = compare(
-        {
-            **candidates,
-            f'recipe, jit_compile="auto" ({auto})': recipe("auto"),
-            "recipe, jit_compile=True": recipe(True),
-            **(
-                {}
-                if keras.backend.backend() == "jax"
-                else {"recipe, jit_compile=False": recipe(False)}
-            ),
-        },
+    table = speed_table(
+        on_tensorflow_only(by_hand),
+        recipe,
         samples_per_epoch=2 * steps * batch_size,
+        auto=auto,
+        baseline="hand-written Keras (three tapes)",
         repeats=5,
         epochs=11,  # an epoch is a fraction of a second: time many
+        bare=bare_dann(networks, x_s, y_s, x_t, batch_size=batch_size, epochs=11),
     )
     return (
         "## DANN training speed\n\n"
@@ -231,13 +224,6 @@ def speed():
         "runs its default 32 steps per call (`lambda` and the learning rate are "
         "scheduled inside the step); the hand-written model sets `lambda` from a "
         "callback before every batch, one step per call.\n\n"
-        + ratio_table(
-            results, "samples/s", {"hand-written": baseline, "bare jax.jit": floor}
-        )
-        + '\n\nTarget: recipe with `"auto"` >= 1.0x hand-written'
-        + (
-            "."
-            if candidates
-            else " (the hand-written step uses tf.GradientTape: TensorFlow only)."
-        )
+        + table
+        + tensorflow_only_target()
     )

@@ -24,6 +24,7 @@ from benchmarks.common import (
     on_tensorflow_only,
     recipe_fit,
     speed_table,
+    tensorflow_only_target,
 )
 from recipes import data, gan, metrics, plots
 
@@ -182,10 +183,5 @@ def speed():
         "DCGAN example's `train_step` (Keras's own default `jit_compile`); median "
         "over epochs 2-12 of 5 interleaved repeats.\n\n"
         + table
-        + '\n\nTarget: recipe with `"auto"` >= 1.0x hand-written'
-        + (
-            "."
-            if keras.backend.backend() == "tensorflow"
-            else " (the hand-written step uses tf.GradientTape: TensorFlow only)."
-        )
+        + tensorflow_only_target()
     )

@@ -25,6 +25,7 @@ from benchmarks.common import (
     on_tensorflow_only,
     recipe_fit,
     speed_table,
+    tensorflow_only_target,
 )
 from recipes import data, vae
 
@@ -245,12 +246,5 @@ def speed():
         "## VAE training speed\n\n"
         f"Default conv VAE (latent 8, width 16) on the binarised digits training split "
         f"({len(x)} images), batch {batch_size}; median over epochs 2-5 of 3 "
-        "interleaved repeats.\n\n"
-        + table
-        + '\n\nTarget: recipe with `"auto"` >= 1.0x hand-written'
-        + (
-            "."
-            if keras.backend.backend() == "tensorflow"
-            else " (the hand-written step uses tf.GradientTape: TensorFlow only)."
-        )
+        "interleaved repeats.\n\n" + table + tensorflow_only_target()
     )

@@ -185,9 +185,10 @@ def stop_reason(history, restored=None):
 class TrialsFromZero(io.TextIOBase):
     """A text stream that numbers Keras Tuner's trials from 0, as `recipes` does.
 
-    Keras Tuner shows "Running Trial #1" for the trial whose id is 0, the
-    recipe's default configuration; written through this stream it reads
-    "Running Trial #0", matching the trial numbers the command reports.
+    Keras Tuner counts the trials it prints from 1, so the trial whose id is
+    0, the recipe's default configuration, shows as the first; written
+    through this stream its count is 0, matching the trial numbers the
+    command reports.
 
     Args:
         stream: where the text goes.
