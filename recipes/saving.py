@@ -5,7 +5,7 @@
 - `RecipeModel` is the Functional model every recipe returns: it records which
   recipe built it (and in what role), and that record travels in the `.keras`
   file, so `recipe_of(model)` answers for a loaded model too.
-- `save_model` writes a `.keras` file atomically.
+- `save_model` writes a `.keras` file atomically (`write_atomically`, any file).
 """
 
 from __future__ import annotations
@@ -67,6 +67,36 @@ def role_of(model):
     return getattr(model, "role", "model")
 
 
+def write_atomically(path, write):
+    """Writes a file through `write(temporary)`, then renames it to `path`.
+
+    The temporary file sits beside `path` (so the rename is atomic) and is
+    removed if `write` fails, so `path` is either complete or untouched and
+    nothing is left behind.
+
+    Args:
+        path: the file to write; its folder is created.
+        write: a function given the temporary file's path, which it writes.
+
+    Returns:
+        `path`.
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    suffix = os.path.splitext(path)[1]
+    handle, temporary = tempfile.mkstemp(suffix=suffix, dir=directory)
+    os.close(handle)
+    try:
+        write(temporary)
+        os.chmod(temporary, 0o644)  # mkstemp creates files readable by the owner only
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+    return path
+
+
 def save_model(model, path):
     """Saves `model` as `.keras` atomically: to a temporary name, then renamed.
 
@@ -82,15 +112,4 @@ def save_model(model, path):
     path = os.fspath(path)
     if not path.endswith(".keras"):
         raise ValueError(f"`path` must end in '.keras', got {path!r}.")
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(suffix=".keras", dir=directory)
-    os.close(handle)
-    try:
-        model.save(temporary)
-        os.chmod(temporary, 0o644)  # mkstemp creates files readable by the owner only
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    return path
+    return write_atomically(path, model.save)

@@ -138,7 +138,12 @@ def interpolate(model, x_start, x_end, *, steps=8, path=None):
     validation.check_positive_int(steps, "steps", minimum=2)
     codes = encode(model, np.stack([x_start, x_end]))  # (2, code_size)
     weights = np.linspace(0.0, 1.0, steps, dtype="float32")[:, None]
-    return _decoded(model, (1 - weights) * codes[0] + weights * codes[1], path)
+    return _decoded(
+        model,
+        (1 - weights) * codes[0] + weights * codes[1],
+        path,
+        title="decoded codes on the line between two images",
+    )
 
 
 def attribute_vector(model, x, y, *, to_class, from_class):
@@ -156,14 +161,16 @@ def apply_attribute(model, x, vector, *, scale=1.0, path=None):
     `attribute_vector`; `scale` defaults to 1); saves the images in a row when
     `path` is given."""
     codes = encode(model, x) + scale * np.asarray(vector, "float32")
-    return _decoded(model, codes, path)
+    return _decoded(
+        model, codes, path, title=f"decoded codes plus {scale:g} x the attribute vector"
+    )
 
 
-def _decoded(model, codes, path):
-    """`decode(model, codes)`, drawn in one row to `path` unless it is `None`."""
+def _decoded(model, codes, path, *, title):
+    """`decode(model, codes)`, drawn in one row titled `title` to `path` unless it is `None`."""
     images = decode(model, codes)
     if path is not None:
         from recipes import plots
 
-        plots.image_grid(images, path, columns=len(images))
+        plots.image_grid(images, path, columns=len(images), title=title)
     return images
