@@ -157,3 +157,31 @@ def deterministic_outputs(model, seed=0):
             for t in keras.tree.flatten(result)
         ]
     return outputs
+
+
+def assert_steps_per_call_train_alike(recipe, make_model, data, **fit_kwargs):
+    """Several training steps per compiled call give the weights one step per call does.
+
+    Also checks that `compile`'s `"auto"` gives the recipe's
+    `STEPS_PER_EXECUTION` and that a non-positive count is refused.
+
+    Args:
+        recipe: the recipe module (`compile`, `fit`, `STEPS_PER_EXECUTION`).
+        make_model: `make_model() -> model`, the same initial weights each call.
+        data: what `recipe.fit` trains on.
+        **fit_kwargs: more arguments of `recipe.fit`.
+    """
+    import pytest
+
+    auto = recipe.compile(make_model())
+    assert auto.steps_per_execution == recipe.STEPS_PER_EXECUTION
+    weights = []
+    for steps_per_execution in (1, 4):
+        keras.utils.set_random_seed(0)
+        model = recipe.compile(make_model(), steps_per_execution=steps_per_execution)
+        recipe.fit(model, data, verbose=0, **fit_kwargs)
+        weights.append(model.get_weights())
+    for one, several in zip(*weights):
+        np.testing.assert_allclose(one, several, rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="steps_per_execution"):
+        recipe.compile(make_model(), steps_per_execution=0)

@@ -5,7 +5,12 @@ import numpy as np
 import pytest
 
 from recipes import autoencoder, data, layers, mda, saving
-from tests.helpers import assert_fits_with_xla, assert_roundtrip, tiny
+from tests.helpers import (
+    assert_fits_with_xla,
+    assert_roundtrip,
+    assert_steps_per_call_train_alike,
+    tiny,
+)
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +56,16 @@ def test_each_kind_builds_fits_evaluates_and_round_trips(kwargs, digits, tmp_pat
 def test_trains_with_xla_with_every_custom_layer(digits):
     model = small(tied=True, noise="masking", sparsity=1e-3)
     assert_fits_with_xla(autoencoder, model, digits.train[0])
+
+
+def test_several_steps_per_call_train_as_one(digits):
+    assert_steps_per_call_train_alike(
+        autoencoder,
+        lambda: small(noise="masking", seed=0),
+        digits,
+        epochs=2,
+        batch_size=16,
+    )
 
 
 def test_training_lowers_the_reconstruction_error(digits):

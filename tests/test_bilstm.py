@@ -6,7 +6,13 @@ from recipes import bilstm, data, training
 from recipes.bilstm.model import is_token_model, recurrent_layers
 from recipes.bilstm.splits import checked, concatenate
 from tests import tfds_builders
-from tests.helpers import Batches, assert_fits_with_xla, assert_roundtrip, tiny
+from tests.helpers import (
+    Batches,
+    assert_fits_with_xla,
+    assert_roundtrip,
+    assert_steps_per_call_train_alike,
+    tiny,
+)
 
 TENSORFLOW = pytest.mark.skipif(
     keras.backend.backend() != "tensorflow",
@@ -45,17 +51,9 @@ def test_builds_fits_evaluates_and_round_trips(vowels, tmp_path):
 
 
 def test_several_steps_per_call_train_exactly_as_one(vowels):
-    assert bilstm.compile(small()).steps_per_execution == bilstm.STEPS_PER_EXECUTION
-    weights = []
-    for steps_per_execution in (1, 4):
-        keras.utils.set_random_seed(0)
-        model = bilstm.compile(small(seed=0), steps_per_execution=steps_per_execution)
-        bilstm.fit(model, vowels, epochs=2, batch_size=8, verbose=0)
-        weights.append(model.get_weights())
-    for one, several in zip(*weights):
-        np.testing.assert_array_equal(one, several)
-    with pytest.raises(ValueError, match="steps_per_execution"):
-        bilstm.compile(small(), steps_per_execution=0)
+    assert_steps_per_call_train_alike(
+        bilstm, lambda: small(seed=0), vowels, epochs=2, batch_size=8
+    )
 
 
 def test_fit_refits_on_train_and_val_with_a_cosine_schedule(vowels):

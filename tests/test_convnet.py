@@ -10,7 +10,12 @@ import numpy as np
 import pytest
 
 from recipes import convnet, data
-from tests.helpers import assert_fits_with_xla, assert_roundtrip, tiny
+from tests.helpers import (
+    assert_fits_with_xla,
+    assert_roundtrip,
+    assert_steps_per_call_train_alike,
+    tiny,
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +39,12 @@ def test_each_architecture_builds_fits_evaluates_and_round_trips(
     assert set(metrics) == {"accuracy", "loss"} and 0 <= metrics["accuracy"] <= 1
     loaded = assert_roundtrip(model, digits.test[0], tmp_path)
     assert convnet.evaluate(loaded, digits) == pytest.approx(metrics, abs=1e-5)
+
+
+def test_several_steps_per_call_train_as_one(digits):
+    assert_steps_per_call_train_alike(
+        convnet, lambda: small("resnet", seed=0), digits, epochs=2, batch_size=16
+    )
 
 
 @pytest.mark.parametrize("arch", convnet.ARCHITECTURES)

@@ -52,7 +52,12 @@ from recipes.autoencoder.latent import (
 )
 from recipes.autoencoder.model import CODE, KINDS, LOSSES, NOISES, build
 from recipes.autoencoder.pretraining import build_classifier, fine_tune, pretrain
-from recipes.autoencoder.training import compile, evaluate, fit
+from recipes.autoencoder.training import (
+    STEPS_PER_EXECUTION,
+    compile,
+    evaluate,
+    fit,
+)
 from recipes.data import load as load_data
 from recipes.mda import MarginalizedDenoisingAutoencoder, mda_weights
 
@@ -66,6 +71,7 @@ __all__ = [
     "KINDS",
     "LOSSES",
     "NOISES",
+    "STEPS_PER_EXECUTION",
     "HyperModel",
     "MarginalizedDenoisingAutoencoder",
     "apply_attribute",

@@ -7,11 +7,21 @@ import keras
 from recipes import saving, training, validation
 from recipes.autoencoder.model import LOSSES
 
+# Training steps per compiled call: fewer host round trips per epoch, the same
+# updates (measured in docs/recipes/autoencoder.md).
+STEPS_PER_EXECUTION = 8
+
 # `compile` below is the recipe's; Python's builtin of that name is not used here.
 
 
 def compile(
-    model, *, loss="mse", learning_rate=1e-3, optimizer="auto", jit_compile="auto"
+    model,
+    *,
+    loss="mse",
+    learning_rate=1e-3,
+    optimizer="auto",
+    jit_compile="auto",
+    steps_per_execution="auto",
 ):
     """Compiles an autoencoder with a reconstruction loss.
 
@@ -22,6 +32,11 @@ def compile(
         learning_rate: the optimizer's learning rate (default 1e-3).
         optimizer: `"auto"` (Adam), an optimizer name or instance.
         jit_compile: `"auto"` (XLA on GPU), `True` or `False`.
+        steps_per_execution: training steps per call of the compiled step
+            (Keras's `compile` argument): `"auto"` (the default:
+            `STEPS_PER_EXECUTION` on one replica, 1 under a multi-replica
+            strategy) or a positive int. The updates are the same; batch-level
+            callbacks run once per call.
 
     Returns:
         The compiled model. No extra metrics are tracked in training;
@@ -33,6 +48,11 @@ def compile(
         optimizer=training.make_optimizer(optimizer, learning_rate),
         loss=loss,
         jit_compile=training.resolve_jit_compile(jit_compile),
+        steps_per_execution=training.resolve_steps_per_execution(
+            steps_per_execution,
+            STEPS_PER_EXECUTION,
+            getattr(model, "distribute_strategy", None),
+        ),
     )
     return model
 
