@@ -162,9 +162,20 @@ class Progress(keras.callbacks.Callback):
             self._line = None
 
 
-def progress(args, name=None, lines=10):
-    """`[Progress]` printing about `lines` lines over `args.epochs` epochs."""
-    return [Progress(max(1, math.ceil(args.epochs / lines)), name=name)]
+def progress(args, name=None, *, lines=10, epochs=None):
+    """`[Progress]` printing about `lines` lines over a run of `epochs` epochs.
+
+    Args:
+        args: the tutorial's parsed `options`.
+        name: the training run's name, printed on each line.
+        lines: about how many lines to print.
+        epochs: the run's epochs (default `args.epochs`).
+
+    Returns:
+        A one-callback list, for a `fit`'s `callbacks`.
+    """
+    epochs = args.epochs if epochs is None else epochs
+    return [Progress(max(1, math.ceil(epochs / lines)), name=name)]
 
 
 def checkpoint(args, name):
