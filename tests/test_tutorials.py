@@ -3,6 +3,8 @@
 Each backend runs every tutorial's `--quick` run once: JAX as a script, the
 way a user starts it from a shell, and TensorFlow as a notebook, the same
 cells through a Jupyter kernel with the options from `RECIPES_TUTORIAL_ARGS`.
+The tutorials that train ConvNets take 80-100 s on JAX's CPU convolutions, so
+their JAX runs are marked `slow` (`pytest -m slow` runs them).
 """
 
 import os
@@ -16,6 +18,11 @@ from PIL import Image
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TUTORIALS = sorted(path.stem for path in (ROOT / "tutorials").glob("*.py"))
+SLOW_ON_JAX = {"autoencoder", "convnet", "dann"}
+SCRIPTS = [
+    pytest.param(name, marks=[pytest.mark.slow] if name in SLOW_ON_JAX else [])
+    for name in TUTORIALS
+]
 
 
 def check_outputs(out, output):
@@ -42,7 +49,7 @@ def environment():
     keras.backend.backend() == "tensorflow",
     reason="on TensorFlow the same cells run as a notebook",
 )
-@pytest.mark.parametrize("name", TUTORIALS)
+@pytest.mark.parametrize("name", SCRIPTS)
 def test_quick_run_as_a_script(name, tmp_path):
     out = tmp_path / "out"
     done = subprocess.run(
