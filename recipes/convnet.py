@@ -72,6 +72,11 @@ def build(
 
     Returns:
         A Functional `keras.Model` from images to class probabilities.
+
+    Raises:
+        ValueError: for an unknown `arch`, an `input_shape` that is not
+            `(height, width, channels)` of positive sizes, or a bad size,
+            rate or seed.
     """
     validation.check_choice(arch, "arch", ARCHITECTURES)
     input_shape = validation.check_image_shape(input_shape)
@@ -80,6 +85,7 @@ def build(
     validation.check_positive_int(depth, "depth")
     validation.check_positive_int(blocks_per_stage, "blocks_per_stage")
     validation.check_fraction(dropout_rate, "dropout_rate")
+    seed = validation.check_seed(seed)
 
     inputs = keras.Input(shape=input_shape, name="image")  # (B, H, W, C)
     x = inputs
@@ -223,7 +229,22 @@ def fit(
 
     Returns:
         The `keras.callbacks.History`.
+
+    Raises:
+        ValueError: before any training, for an uncompiled model, a bad
+            option, or data that does not fit the model: wrong shapes or
+            ranks, NaN, infinite or huge values, labels out of range, an
+            unbatched `tf.data.Dataset` (datasets are checked on their
+            `element_spec` and first batch).
     """
+    training.check_fit_options(
+        epochs=epochs,
+        batch_size=batch_size,
+        callbacks=callbacks,
+        verbose=verbose,
+        early_stopping_patience=early_stopping_patience,
+    )
+    training.check_compiled(model)
     return training.fit(
         model,
         training.supervised_split(model, data, "train"),
@@ -247,7 +268,12 @@ def evaluate(model, data, *, batch_size=256):
 
     Returns:
         `{"accuracy": float, "loss": float}`.
+
+    Raises:
+        ValueError: for an uncompiled model, a bad `batch_size`, or data that
+            does not fit the model (as in `fit`).
     """
+    training.check_compiled(model)
     return training.evaluate(
         model, training.supervised_split(model, data, "test"), batch_size=batch_size
     )

@@ -49,6 +49,7 @@ def penultimate_features(classifier):
 
 
 def _predict(model, images, batch_size):
+    validation.check_positive_int(batch_size, "batch_size")
     shape = tuple(model.input_shape[1:])
     images = validation.check_array(images, "images", shape=shape)
     return np.asarray(model.predict(images, batch_size=batch_size, verbose=0))
@@ -70,6 +71,10 @@ def frechet_distance(real, generated, feature_model, *, batch_size=256):
 
     Returns:
         The distance as a Python float (>= 0).
+
+    Raises:
+        ValueError: for a set of fewer than 2 images, images that do not fit
+            `feature_model`, or a bad `batch_size`.
 
     Example:
 
@@ -128,6 +133,11 @@ def classifier_score(images, classifier, *, batch_size=256, epsilon=1e-12):
     Returns:
         The score as a Python float.
 
+    Raises:
+        ValueError: for images that do not fit `classifier`, a classifier
+            that does not output class probabilities, or a bad `batch_size`
+            or `epsilon`.
+
     Example:
 
     >>> from recipes import convnet, data
@@ -136,6 +146,7 @@ def classifier_score(images, classifier, *, batch_size=256, epsilon=1e-12):
     >>> 1.0 <= classifier_score(x_test, classifier) <= 10.0  # ~9.5 with a trained judge
     True
     """
+    validation.check_positive(epsilon, "epsilon")
     probabilities = _predict(classifier, images, batch_size).astype("float64")
     if probabilities.ndim != 2 or probabilities.shape[1] < 2:
         raise ValueError(
@@ -165,8 +176,22 @@ def judge(data, *, epochs=60, batch_size=32, seed=0, verbose=0):
 
     Returns:
         The trained classifier (images -> class probabilities).
+
+    Raises:
+        ValueError: before any training, for `data` that is not a
+            `recipes.data.Bundle`, a bad seed or option, or data the
+            classifier cannot train on (as in `convnet.fit`).
     """
-    from recipes import convnet
+    from recipes import convnet, training
+    from recipes.data import Bundle
+
+    if not isinstance(data, Bundle):
+        raise ValueError(
+            "`data` must be a recipes.data.Bundle (its info gives the input "
+            f"shape and classes), got {type(data).__name__}."
+        )
+    seed = validation.check_seed(seed, allow_none=False)
+    training.check_fit_options(epochs=epochs, batch_size=batch_size, verbose=verbose)
 
     keras.utils.set_random_seed(seed)
     classifier = convnet.build(

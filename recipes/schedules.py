@@ -7,6 +7,8 @@ written in `keras.ops` so they run in-step, under XLA, on any backend.
 
 from __future__ import annotations
 
+import numbers
+
 import keras
 from keras import ops
 
@@ -42,7 +44,17 @@ def lambda_schedule(p, gamma=10.0):
 
     Returns:
         The float `lambda_p`.
+
+    Raises:
+        ValueError: for `p` outside [0, 1] or a negative `gamma`.
+
+    Example:
+
+    >>> lambda_schedule(0.0), round(lambda_schedule(1.0), 4)
+    (0.0, 0.9999)
     """
+    validation.check_fraction(p, "p", include_high=True)
+    validation.check_non_negative(gamma, "gamma")
     return float(ops.convert_to_numpy(reversal_lambda(p, gamma)))
 
 
@@ -60,7 +72,13 @@ def learning_rate_schedule(p, initial, alpha=10.0, beta=0.75):
 
     Returns:
         The float `mu_p`.
+
+    Raises:
+        ValueError: for a `p` that is not a finite number, an `initial` that
+            is not positive, or a negative `alpha` or `beta`.
     """
+    if not isinstance(p, numbers.Real) or isinstance(p, bool) or p != p:
+        raise ValueError(f"`p` must be a number (training progress), got {p!r}.")
     rate = AnnealedLearningRate(initial, total_steps=1, alpha=alpha, beta=beta)
     return float(ops.convert_to_numpy(rate(p)))
 

@@ -14,7 +14,8 @@ functions instead of repeating them, so a fix here reaches every recipe.
   `BackupAndRestore` when a `checkpoint_dir` is given, so an interrupted run
   resumes where it stopped; `TensorBoard` when a `log_dir` is given.
 - Input checks (in `recipes.validation`) raise `ValueError` naming the
-  argument before any work is done.
+  argument before any work is done; `check_fit_options` and
+  `check_compiled` are the ones every recipe's `fit` and `evaluate` share.
 """
 
 from __future__ import annotations
@@ -24,13 +25,18 @@ import os
 import keras
 import numpy as np
 
-from recipes import compat
+from recipes import compat, saving
 from recipes.data import Bundle
 from recipes.validation import (
+    check_callbacks,
+    check_optimizer_options,
+    check_patience,
     check_positive,
     check_positive_int,
     check_supervised,
+    check_verbose,
     is_dataset,
+    is_py_dataset,
 )
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adagrad")
@@ -106,26 +112,79 @@ def make_optimizer(optimizer="auto", learning_rate=1e-3, **kwargs):
             `keras.optimizers.Optimizer` instance (then `learning_rate` and
             `kwargs` are ignored).
         learning_rate: a positive float or a `LearningRateSchedule`.
-        **kwargs: passed to the optimizer (`clipnorm`, `weight_decay`, ...).
+        **kwargs: passed to the optimizer (`clipnorm`, `weight_decay`,
+            `beta_1`, ...), checked by `validation.check_optimizer_options`.
 
     Returns:
         A `keras.optimizers.Optimizer`.
+
+    Raises:
+        ValueError: for an unknown optimizer, a learning rate that is not
+            positive, an impossible hyperparameter (`beta_1` outside [0, 1),
+            say) or one the optimizer does not take.
     """
     if isinstance(optimizer, keras.optimizers.Optimizer):
         return optimizer
     if not isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
         check_positive(learning_rate, "learning_rate")
     name = "adam" if optimizer == "auto" else optimizer
-    if name not in OPTIMIZERS:
+    if not isinstance(name, str) or name not in OPTIMIZERS:
         raise ValueError(
             f"`optimizer` must be 'auto', one of {OPTIMIZERS} or an optimizer "
             f"instance, got {optimizer!r}."
         )
+    check_optimizer_options(kwargs)
     config = {"class_name": name, "config": {"learning_rate": learning_rate, **kwargs}}
-    return keras.optimizers.get(config)
+    try:
+        return keras.optimizers.get(config)
+    except (TypeError, ValueError) as error:  # a keyword it does not take
+        raise ValueError(
+            f"`optimizer` {name!r} does not take {sorted(kwargs)}: {error}"
+        ) from None
 
 
 # --------------------------------------------------------------------- fit ---
+
+
+def check_compiled(model, name="model"):
+    """Refuses a model that has not been compiled (before `fit` or `evaluate`).
+
+    Raises:
+        ValueError: naming the recipe's `compile` to call first.
+    """
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"`{name}` must be a keras.Model, got {type(model).__name__}.")
+    if not getattr(model, "compiled", False):
+        recipe = saving.recipe_of(model)
+        compile_call = f"recipes.{recipe}.compile" if recipe else "compile"
+        raise ValueError(
+            f"`{name}` is not compiled: call `{compile_call}({name})` first."
+        )
+
+
+def check_fit_options(
+    *, epochs, batch_size, callbacks=None, verbose="auto", early_stopping_patience=None
+):
+    """Checks the options every recipe's `fit` takes, before any work.
+
+    Args:
+        epochs: an integer >= 1.
+        batch_size: an integer >= 1.
+        callbacks: `None` or a list of `keras.callbacks.Callback`.
+        verbose: `"auto"`, 0, 1 or 2.
+        early_stopping_patience: `None` or an integer >= 0.
+
+    Returns:
+        The callbacks as a list.
+
+    Raises:
+        ValueError: naming the first bad option.
+    """
+    check_positive_int(epochs, "epochs")
+    check_positive_int(batch_size, "batch_size")
+    check_verbose(verbose)
+    check_patience(early_stopping_patience)
+    return check_callbacks(callbacks)
 
 
 def default_callbacks(
@@ -148,7 +207,11 @@ def default_callbacks(
 
     Returns:
         A list of callbacks.
+
+    Raises:
+        ValueError: for a patience that is not `None` or an integer >= 0.
     """
+    check_patience(early_stopping_patience)
     callbacks = [keras.callbacks.TerminateOnNaN()]
     if validation and early_stopping_patience is not None:
         callbacks.append(
@@ -199,18 +262,31 @@ def fit(
 
     Returns:
         The `keras.callbacks.History`.
+
+    Raises:
+        ValueError: for a missing train split, an uncompiled model, or a bad
+            option (see `check_fit_options`).
     """
     if train is None:
         raise ValueError("`data` has no 'train' split.")
-    check_positive_int(epochs, "epochs")
-    check_positive_int(batch_size, "batch_size")
-    all_callbacks = default_callbacks(
-        validation=val is not None,
-        checkpoint_dir=checkpoint_dir,
+    callbacks = check_fit_options(
+        epochs=epochs,
+        batch_size=batch_size,
+        callbacks=callbacks,
+        verbose=verbose,
         early_stopping_patience=early_stopping_patience,
-        monitor=monitor,
-        log_dir=log_dir,
-    ) + list(callbacks or [])
+    )
+    check_compiled(model)
+    all_callbacks = (
+        default_callbacks(
+            validation=val is not None,
+            checkpoint_dir=checkpoint_dir,
+            early_stopping_patience=early_stopping_patience,
+            monitor=monitor,
+            log_dir=log_dir,
+        )
+        + callbacks
+    )
     if is_dataset(train):
         x, y, batch = train, None, None
     else:
@@ -243,7 +319,13 @@ def evaluate(model, test, *, batch_size=256, keys=("accuracy", "loss")):
 
     Returns:
         `{key: float}` for each of `keys`.
+
+    Raises:
+        ValueError: for a missing test split, an uncompiled model or a bad
+            `batch_size`.
     """
+    check_compiled(model)
+    check_positive_int(batch_size, "batch_size")
     if test is None:
         raise ValueError("`data` has no 'test' split.")
     if is_dataset(test):
@@ -264,8 +346,9 @@ def get_split(data, split):
 
     Args:
         data: a `recipes.data.Bundle`; a dict with keys `train`, `val`, `test`;
-            an `(x, y)` tuple; or a `tf.data.Dataset`. A tuple or dataset is
-            used as both the `train` and the `test` split and has no `val`.
+            an `(x, y)` tuple; a `tf.data.Dataset` or `keras.utils.PyDataset`.
+            A tuple or dataset is used as both the `train` and the `test`
+            split and has no `val`.
         split: `"train"`, `"val"` or `"test"`.
 
     Returns:
@@ -281,14 +364,14 @@ def get_split(data, split):
             )
         return data.get(split)
     if (
-        isinstance(data, (tuple, list))
+        isinstance(data, (tuple, list, np.ndarray))
         or is_dataset(data)
-        or isinstance(data, np.ndarray)
+        or is_py_dataset(data)
     ):
         return None if split == "val" else data
     raise ValueError(
-        "`data` must be a recipes.data.Bundle, a dict of splits, an (x, y) tuple "
-        f"or a tf.data.Dataset, got {type(data).__name__}."
+        "`data` must be a recipes.data.Bundle, a dict of splits, an (x, y) tuple, "
+        f"a tf.data.Dataset or a keras.utils.PyDataset, got {type(data).__name__}."
     )
 
 

@@ -1,13 +1,15 @@
-"""Every input check, for arrays and datasets alike.
+"""Every input check, for arguments, arrays and datasets alike.
 
 Each check raises a `ValueError` that names the argument and says what was
 expected, before any work is done. Recipes call these instead of writing
 their own, so one fix reaches every recipe.
 
-Two kinds of dataset are told apart: a `tf.data.Dataset` (`is_dataset`,
-TensorFlow only) and a `keras.utils.PyDataset` (`is_py_dataset`, any
-backend), which `check_supervised` checks on its first batch as it checks
-arrays.
+This module holds the checks of arguments (numbers, choices, seeds, shapes,
+layer sizes, activations, `verbose`, callbacks, optimizer hyperparameters);
+the checks of data (arrays, labels, `tf.data.Dataset` and
+`keras.utils.PyDataset` inputs) live in `recipes.validation_data` and are
+re-exported here, so `validation.check_array` and the rest are the one
+place to call.
 """
 
 from __future__ import annotations
@@ -15,63 +17,35 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from recipes.validation_data import (  # noqa: F401 (re-exported)
+    MAX_MAGNITUDE,
+    check_array,
+    check_dataset,
+    check_inputs,
+    check_labels,
+    check_supervised,
+    first_batch,
+    is_dataset,
+    is_py_dataset,
+)
 
-def is_dataset(data):
-    """Whether `data` is a `tf.data.Dataset` (without importing TF eagerly)."""
-    return type(data).__module__.startswith("tensorflow") and hasattr(
-        data, "element_spec"
-    )
+SEED_LIMIT = 2**32  # seeds are integers in [0, 2**32), as NumPy and scikit-learn take
+VERBOSITIES = ("auto", 0, 1, 2)  # what Keras's `fit` takes
 
 
-def is_py_dataset(data):
-    """Whether `data` is a `keras.utils.PyDataset` (batches on any backend)."""
-    return isinstance(data, keras.utils.PyDataset)
-
-
-def first_batch(dataset, name):
-    """The first batch of a `keras.utils.PyDataset`, as a tuple.
-
-    Args:
-        dataset: a `keras.utils.PyDataset`.
-        name: the argument's name for the error message.
-
-    Returns:
-        The batch `(x,)`, `(x, y)` or `(x, y, sample_weight)` as a tuple.
-
-    Raises:
-        ValueError: the dataset has no batch, or its batch is not such a tuple.
-    """
-    try:
-        batches = dataset.num_batches
-    except NotImplementedError:
-        raise ValueError(
-            f"`{name}` PyDataset must define `num_batches` (or `__len__`)."
-        ) from None
-    if batches == 0:
-        raise ValueError(f"`{name}` is empty (a PyDataset of 0 batches).")
-    try:
-        batch = dataset[0]
-    except IndexError:
-        raise ValueError(f"`{name}` is empty (a PyDataset of 0 batches).") from None
-    if isinstance(batch, list):
-        batch = tuple(batch)
-    if not isinstance(batch, tuple) or len(batch) not in (1, 2, 3):
-        batch = (batch,)
-    return batch
+def _is_number(value):
+    return isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
 
 
 def check_positive(value, name):
     """Refuses a number that is not finite and > 0."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        raise ValueError(f"`{name}` must be a positive number, got {value!r}.")
-    if not np.isfinite(value) or value <= 0:
+    if not _is_number(value) or not np.isfinite(value) or value <= 0:
         raise ValueError(f"`{name}` must be a positive number, got {value!r}.")
 
 
 def check_non_negative(value, name):
     """Refuses a number that is not finite and >= 0."""
-    ok = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
-    if not ok or not np.isfinite(value) or value < 0:
+    if not _is_number(value) or not np.isfinite(value) or value < 0:
         raise ValueError(f"`{name}` must be a finite number >= 0, got {value!r}.")
 
 
@@ -87,8 +61,8 @@ def check_positive_int(value, name, minimum=1):
 
 def check_fraction(value, name, *, low=0.0, high=1.0, include_high=False):
     """Refuses a number outside `[low, high)` (or `[low, high]`)."""
-    ok = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
-    ok = ok and low <= value and (value <= high if include_high else value < high)
+    ok = _is_number(value) and low <= value
+    ok = ok and (value <= high if include_high else value < high)
     if not ok:
         bracket = "]" if include_high else ")"
         raise ValueError(f"`{name}` must be in [{low}, {high}{bracket}, got {value!r}.")
@@ -96,8 +70,93 @@ def check_fraction(value, name, *, low=0.0, high=1.0, include_high=False):
 
 def check_choice(value, name, choices):
     """Refuses a value that is not one of `choices`."""
-    if value not in choices:
+    try:
+        known = value in choices
+    except (TypeError, ValueError):  # unhashable, or an array's ambiguous truth
+        known = False
+    if not known:
         raise ValueError(f"`{name}` must be one of {tuple(choices)}, got {value!r}.")
+
+
+def check_seed(seed, name="seed", *, allow_none=True):
+    """Refuses a seed that is not an integer in `[0, 2**32)` (or `None`).
+
+    Seeds reach NumPy, scikit-learn (`random_state`) and Keras's
+    `SeedGenerator`; all three take such an integer.
+
+    Args:
+        seed: the seed.
+        name: the argument's name for the error message.
+        allow_none: whether `None` (fresh randomness) is accepted.
+
+    Returns:
+        The seed as a Python `int`, or `None`.
+
+    Raises:
+        ValueError: for a negative, too large, float, string or bool seed (or
+            `None` where `allow_none` is false).
+
+    Example:
+
+    >>> check_seed(3), check_seed(None)
+    (3, None)
+    """
+    if seed is None and allow_none:
+        return None
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, (int, np.integer))
+        or not 0 <= seed < SEED_LIMIT
+    ):
+        accepted = "None or an integer" if allow_none else "an integer"
+        raise ValueError(f"`{name}` must be {accepted} in [0, 2**32), got {seed!r}.")
+    return int(seed)
+
+
+def check_shape(input_shape, name="input_shape", *, ranks=None, allow_none=False):
+    """Refuses a shape that is not a tuple of positive integer sizes.
+
+    Args:
+        input_shape: the shape of one example, without the batch axis.
+        name: the argument's name for the error message.
+        ranks: the allowed numbers of sizes (a tuple of ints), or `None`.
+        allow_none: whether a size may be `None` (left open).
+
+    Returns:
+        The shape as a tuple.
+
+    Raises:
+        ValueError: for something that is not a sequence of sizes, the wrong
+            number of sizes, or a size that is zero, negative or not an
+            integer.
+
+    Example:
+
+    >>> check_shape([8, 8, 1], ranks=(3,))
+    (8, 8, 1)
+    """
+    try:
+        shape = tuple(input_shape)
+    except TypeError:
+        shape = None
+    if shape is None or isinstance(input_shape, (str, bytes)) or not shape:
+        raise ValueError(f"`{name}` must be a tuple of sizes, got {input_shape!r}.")
+    if ranks is not None and len(shape) not in ranks:
+        sizes = " or ".join(str(rank) for rank in ranks)
+        raise ValueError(f"`{name}` must have {sizes} sizes, got {input_shape!r}.")
+    for size in shape:
+        if size is None and allow_none:
+            continue
+        if (
+            isinstance(size, bool)
+            or not isinstance(size, (int, np.integer))
+            or size < 1
+        ):
+            accepted = (
+                "positive integers or None" if allow_none else "positive integers"
+            )
+            raise ValueError(f"`{name}` sizes must be {accepted}, got {input_shape!r}.")
+    return shape
 
 
 def check_image_shape(input_shape, name="input_shape"):
@@ -107,153 +166,161 @@ def check_image_shape(input_shape, name="input_shape"):
 
     Returns:
         The shape as a tuple.
+
+    Raises:
+        ValueError: for anything else (see `check_shape`).
     """
     try:
-        shape = tuple(input_shape)
+        rank = len(tuple(input_shape))
     except TypeError:
-        shape = None
-    if shape is None or len(shape) != 3:
+        rank = None
+    if rank != 3 or isinstance(input_shape, (str, bytes)):
         raise ValueError(
             f"`{name}` must be (height, width, channels), got {input_shape!r}."
         )
-    for size in shape:
-        if size is not None:
-            check_positive_int(size, name)
-    return shape
+    return check_shape(input_shape, name, allow_none=True)
 
 
-def check_array(x, name, *, rank=None, shape=None, low=None, high=None):
-    """Checks an input array and returns it as float32 NumPy.
+def check_sizes(values, name, *, allow_empty=True):
+    """Refuses layer sizes that are not a sequence of positive integers.
 
     Args:
-        x: array-like.
+        values: a tuple or list of sizes (`(64, 32)`), not a single number.
         name: the argument's name for the error message.
-        rank: required number of axes, batch included (or `None`).
-        shape: required shape of one example (`None` entries match any size).
-        low: inclusive lower bound of the values (or `None`).
-        high: inclusive upper bound of the values (or `None`).
+        allow_empty: whether an empty sequence is accepted.
 
     Returns:
-        `x` as a float32 `np.ndarray`.
+        The sizes as a tuple.
 
     Raises:
-        ValueError: for empty data, a wrong rank or shape, NaN or infinity, or
-            values outside the bounds.
-    """
-    try:
-        x = np.asarray(x, dtype="float32")
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"`{name}` must be a numeric array: {error}") from None
-    if x.ndim == 0 or x.shape[0] == 0:
-        raise ValueError(
-            f"`{name}` is empty (shape {x.shape}); it needs at least one example."
-        )
-    if rank is None and shape is not None:
-        rank = len(tuple(shape)) + 1
-    if rank is not None and x.ndim != rank:
-        raise ValueError(
-            f"`{name}` must have rank {rank} (batch axis included), got shape {x.shape}."
-        )
-    if shape is not None:
-        expected = tuple(shape)
-        actual = x.shape[1:]
-        if len(actual) != len(expected) or any(
-            e is not None and e != a for e, a in zip(expected, actual)
-        ):
-            raise ValueError(
-                f"`{name}` examples must have shape {expected}, got {actual}."
-            )
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"`{name}` contains NaN or infinite values.")
-    if low is not None and x.min() < low or high is not None and x.max() > high:
-        raise ValueError(
-            f"`{name}` values must lie in [{low}, {high}], got [{x.min():g}, {x.max():g}]."
-        )
-    return x
-
-
-def check_labels(y, name, *, num_classes, length=None):
-    """Checks integer class labels and returns them as int32 NumPy.
-
-    Args:
-        y: array-like of labels.
-        name: the argument's name for the error message.
-        num_classes: labels must lie in `[0, num_classes)`.
-        length: required number of labels (the number of examples), or `None`.
-    """
-    y = np.asarray(y)
-    if y.size == 0:
-        raise ValueError(f"`{name}` is empty.")
-    if not np.issubdtype(y.dtype, np.integer):
-        if not np.issubdtype(y.dtype, np.floating) or np.any(y != np.round(y)):
-            raise ValueError(
-                f"`{name}` must hold integer class labels, got dtype {y.dtype}."
-            )
-    if length is not None and len(y) != length:
-        raise ValueError(f"`{name}` has {len(y)} labels for {length} examples.")
-    if y.min() < 0 or y.max() >= num_classes:
-        raise ValueError(
-            f"`{name}` labels must lie in [0, {num_classes - 1}] "
-            f"(num_classes={num_classes}), got [{y.min()}, {y.max()}]."
-        )
-    return y.astype("int32")
-
-
-def check_supervised(
-    split, name, *, shape, num_classes, rank=None, low=None, high=None
-):
-    """Checks an `(x, y)` split of a classification recipe.
-
-    `tf.data.Dataset` splits are checked on their element structure only; a
-    `keras.utils.PyDataset` on its first batch, which must be `(x, y)` or `(x,
-    y, sample_weight)` with `x` and `y` checked as arrays are (shape, rank,
-    bounds, finite values, labels in range).
-
-    Args:
-        split: `(x, y)` arrays, a dataset of them, or `None`.
-        name: the argument's name for the error message.
-        shape: required shape of one example (`None` entries match any size).
-        num_classes: labels must lie in `[0, num_classes)`.
-        rank: required number of axes of `x`, batch included (or `None`).
-        low: inclusive lower bound of the values of `x` (or `None`).
-        high: inclusive upper bound of the values of `x` (or `None`).
-
-    Returns:
-        The split with `x` as float32 and `y` as int32 NumPy arrays (datasets
-        are returned unchanged), or `None` for `None`.
+        ValueError: for a single number, a string, an empty sequence (unless
+            allowed) or a size that is not an integer >= 1.
 
     Example:
 
-    >>> x, y = check_supervised(([[0.5, 1.0]], [1]), "data", shape=(2,), num_classes=2)
-    >>> x.dtype, y.tolist()
-    (dtype('float32'), [1])
+    >>> check_sizes([64, 32], "hidden_units")
+    (64, 32)
     """
-    if split is None:
-        return None
-    if is_dataset(split):
-        spec = split.element_spec
-        if not isinstance(spec, tuple) or len(spec) != 2:
-            raise ValueError(f"`{name}` dataset must yield (x, y) pairs, got {spec}.")
-        return split
-    if is_py_dataset(split):
-        batch = first_batch(split, name)
-        if len(batch) not in (2, 3):
-            raise ValueError(
-                f"`{name}` PyDataset must yield (x, y) or (x, y, sample_weight) "
-                f"batches, got a batch of {len(batch)} part(s)."
-            )
-        check_supervised(
-            batch[:2],
-            f"{name} (first batch)",
-            shape=shape,
-            num_classes=num_classes,
-            rank=rank,
-            low=low,
-            high=high,
+    try:
+        sizes = tuple(values)
+    except TypeError:
+        sizes = None
+    if sizes is None or isinstance(values, (str, bytes)):
+        raise ValueError(
+            f"`{name}` must be a sequence of positive integers such as (64, 32), "
+            f"got {values!r}."
         )
-        return split
-    if not isinstance(split, (tuple, list)) or len(split) != 2:
-        raise ValueError(f"`{name}` must be an (x, y) pair of arrays.")
-    x = check_array(split[0], f"{name} x", rank=rank, shape=shape, low=low, high=high)
-    y = check_labels(split[1], f"{name} y", num_classes=num_classes, length=len(x))
-    return x, y
+    if not sizes and not allow_empty:
+        raise ValueError(f"`{name}` must not be empty.")
+    for size in sizes:
+        if (
+            isinstance(size, bool)
+            or not isinstance(size, (int, np.integer))
+            or size < 1
+        ):
+            raise ValueError(f"`{name}` must hold integers >= 1, got {values!r}.")
+    return sizes
+
+
+def check_activation(activation, name):
+    """Refuses an activation Keras does not know; returns it unchanged.
+
+    Args:
+        activation: a Keras activation name (`"relu"`), a callable, or `None`
+            (linear).
+        name: the argument's name for the error message.
+
+    Raises:
+        ValueError: for an unknown name or anything else.
+    """
+    if activation is None or callable(activation):
+        return activation
+    try:
+        keras.activations.get(activation)
+    except (ValueError, TypeError):
+        raise ValueError(
+            f"`{name}` must be a Keras activation name (such as 'relu', 'sigmoid' "
+            f"or 'linear') or a callable, got {activation!r}."
+        ) from None
+    return activation
+
+
+def check_verbose(verbose, name="verbose"):
+    """Refuses a verbosity Keras's `fit` does not take: `"auto"`, 0, 1 or 2."""
+    if isinstance(verbose, bool) or verbose not in VERBOSITIES:
+        raise ValueError(f"`{name}` must be 'auto', 0, 1 or 2, got {verbose!r}.")
+
+
+def check_callbacks(callbacks, name="callbacks"):
+    """Refuses callbacks that are not a list of `keras.callbacks.Callback`.
+
+    Args:
+        callbacks: `None` or a list (or tuple) of callback instances.
+        name: the argument's name for the error message.
+
+    Returns:
+        The callbacks as a list (empty for `None`).
+
+    Raises:
+        ValueError: for a single callback, a string, or an item that is not a
+            `keras.callbacks.Callback`.
+    """
+    if callbacks is None:
+        return []
+    if not isinstance(callbacks, (list, tuple)):
+        raise ValueError(
+            f"`{name}` must be a list of keras.callbacks.Callback instances, got "
+            f"{callbacks!r}."
+        )
+    for position, callback in enumerate(callbacks):
+        if not isinstance(callback, keras.callbacks.Callback):
+            raise ValueError(
+                f"`{name}` must hold keras.callbacks.Callback instances, got "
+                f"{callback!r} at position {position}."
+            )
+    return list(callbacks)
+
+
+def check_patience(patience, name="early_stopping_patience"):
+    """Refuses an early-stopping patience that is not `None` or an integer >= 0."""
+    if patience is not None and (
+        isinstance(patience, bool)
+        or not isinstance(patience, (int, np.integer))
+        or patience < 0
+    ):
+        raise ValueError(
+            f"`{name}` must be None (no early stopping) or an integer >= 0, got "
+            f"{patience!r}."
+        )
+
+
+# Optimizer hyperparameters and the checks they get (`check_optimizer_options`).
+_DECAYS = ("beta_1", "beta_2", "momentum", "rho", "ema_momentum")
+_POSITIVE = ("epsilon", "clipnorm", "clipvalue", "global_clipnorm")
+_NON_NEGATIVE = ("weight_decay",)
+
+
+def check_optimizer_options(options):
+    """Refuses impossible optimizer hyperparameters.
+
+    Decay rates (`beta_1`, `beta_2`, `momentum`, `rho`, `ema_momentum`) must
+    lie in [0, 1); `epsilon` and the clipping norms must be positive;
+    `weight_decay` must be >= 0. Other keywords are left to Keras.
+
+    Args:
+        options: a dict of keyword arguments for a Keras optimizer.
+
+    Raises:
+        ValueError: naming the first impossible hyperparameter.
+
+    Example:
+
+    >>> check_optimizer_options({"beta_1": 0.5, "clipnorm": 1.0})
+    """
+    for key, value in options.items():
+        if key in _DECAYS:
+            check_fraction(value, key)
+        elif key in _POSITIVE and value is not None:
+            check_positive(value, key)
+        elif key in _NON_NEGATIVE and value is not None:
+            check_non_negative(value, key)

@@ -53,7 +53,11 @@ def encode(model, x, *, batch_size=256):
 
     Returns:
         `(N, code_size)` float32 NumPy array.
+
+    Raises:
+        ValueError: for inputs that do not fit `model`, or a bad `batch_size`.
     """
+    validation.check_positive_int(batch_size, "batch_size")
     x = validation.check_array(x, "x", shape=model.input_shape[1:])
     return _run(encoder_of(model), x, batch_size)
 
@@ -72,6 +76,7 @@ def decode(model, codes, *, batch_size=256):
     >>> decode(model, np.zeros((3, 4))).shape
     (3, 8, 8, 1)
     """
+    validation.check_positive_int(batch_size, "batch_size")
     decoder = decoder_of(model)
     codes = validation.check_array(codes, "codes", shape=decoder.input_shape[1:])
     return _run(decoder, codes, batch_size)
@@ -103,6 +108,7 @@ def latent_map(model, x, y=None, *, method="pca", path=None, seed=0):
         `(N, 2)` coordinates.
     """
     validation.check_choice(method, "method", ("pca", "tsne"))
+    seed = validation.check_seed(seed)
     codes = encode(model, x)
     if codes.shape[1] == 2:
         points = codes

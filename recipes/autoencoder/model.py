@@ -13,11 +13,8 @@ CODE = "code"  # name of the layer whose output is the code
 
 
 def check_units(units, name):
-    """Refuses layer widths that are not positive integers; returns a tuple."""
-    units = tuple(units)
-    for value in units:
-        validation.check_positive_int(value, name)
-    return units
+    """Refuses layer widths that are not a sequence of positive integers; returns a tuple."""
+    return validation.check_sizes(units, name)
 
 
 def noise_layer(noise, noise_level, seed):
@@ -34,25 +31,19 @@ def noise_layer(noise, noise_level, seed):
 
 def check_input_shape(input_shape, kind):
     """Refuses a shape that `kind` cannot take; returns it as a tuple."""
+    ranks = (3,) if kind == "conv" else (1, 3)
     try:
-        input_shape = tuple(input_shape)
+        rank = len(tuple(input_shape))
     except TypeError:
+        rank = None
+    if rank is not None and rank not in ranks:
+        accepted = "(height, width, channels)"
+        if kind != "conv":
+            accepted += " or (features,)"
         raise ValueError(
-            f"`input_shape` must be a tuple of sizes, got {input_shape!r}."
-        ) from None
-    if kind == "conv" and len(input_shape) != 3:
-        raise ValueError(
-            "`input_shape` must be (height, width, channels) for kind='conv', "
-            f"got {input_shape!r}."
+            f"`input_shape` must be {accepted} for kind={kind!r}, got {input_shape!r}."
         )
-    if len(input_shape) not in (1, 3):
-        raise ValueError(
-            "`input_shape` must be (height, width, channels) or (features,), "
-            f"got {input_shape!r}."
-        )
-    for size in input_shape:
-        validation.check_positive_int(size, "input_shape")
-    return input_shape
+    return validation.check_shape(input_shape, ranks=ranks)
 
 
 def build(
@@ -103,6 +94,12 @@ def build(
         A Functional `keras.Model` (a `recipes.saving.RecipeModel`); its
         layer named `"code"` outputs the code.
 
+    Raises:
+        ValueError: for an unknown `kind`, `noise` or activation name, an
+            `input_shape` of non-positive or non-integer sizes, widths that
+            are not a sequence of positive integers (`hidden_units=16`), or a
+            bad size, level or seed.
+
     Example:
 
     >>> model = build(kind="conv", filters=(8, 16), code_size=4, tied=True)
@@ -119,6 +116,13 @@ def build(
         raise ValueError("`filters` must not be empty for kind='conv'.")
     validation.check_positive_int(code_size, "code_size")
     validation.check_non_negative(sparsity, "sparsity")
+    for value, argument in (
+        (activation, "activation"),
+        (code_activation, "code_activation"),
+        (output_activation, "output_activation"),
+    ):
+        validation.check_activation(value, argument)
+    seed = validation.check_seed(seed)
     corrupt = noise_layer(noise, noise_level, seed)
 
     inputs = keras.Input(shape=input_shape, name="input")  # (B, *input_shape)

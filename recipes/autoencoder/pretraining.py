@@ -12,7 +12,7 @@ import keras
 
 from recipes import saving, training, validation
 from recipes.autoencoder.latent import code_tensor, encode
-from recipes.autoencoder.model import LOSSES, build, check_units, noise_layer
+from recipes.autoencoder.model import LOSSES, build, noise_layer
 from recipes.autoencoder.training import compile, fit
 
 
@@ -66,6 +66,12 @@ def pretrain(
         The stacked encoder: a Functional model (role `"encoder"`) from
         inputs to the top code.
 
+    Raises:
+        ValueError: before any training, for empty or non-positive
+            `layer_sizes` (or a single number), an unknown noise, loss or
+            activation, a bad size, seed or verbosity, or inputs that do not
+            fit (NaN, huge values, outside [0, 1] for binary cross-entropy).
+
     Example:
 
     >>> from recipes import autoencoder, data
@@ -80,16 +86,22 @@ def pretrain(
     >>> sorted(autoencoder.evaluate(classifier, bundle))
     ['accuracy', 'loss']
     """
-    layer_sizes = tuple(layer_sizes)
-    if not layer_sizes:
-        raise ValueError("`layer_sizes` must not be empty.")
-    check_units(layer_sizes, "layer_sizes")
+    layer_sizes = validation.check_sizes(layer_sizes, "layer_sizes", allow_empty=False)
+    seed = validation.check_seed(seed)
     noise_layer(noise, noise_level, seed)  # checks the noise arguments
     validation.check_positive_int(epochs_per_layer, "epochs_per_layer")
+    training.check_fit_options(
+        epochs=epochs_per_layer, batch_size=batch_size, verbose=verbose
+    )
     validation.check_choice(loss, "loss", LOSSES)
+    validation.check_activation(activation, "activation")
+    in_unit = loss == "binary_crossentropy"
     x = training.require_split(data, "train")
     x = validation.check_array(
-        x[0] if isinstance(x, (tuple, list)) else x, "data train x"
+        x[0] if isinstance(x, (tuple, list)) else x,
+        "data train x",
+        low=0.0 if in_unit else None,
+        high=1.0 if in_unit else None,
     )
     input_shape = x.shape[1:]
     codes = x.reshape(len(x), -1)  # (N, D)
@@ -207,8 +219,18 @@ def fine_tune(
 
     Returns:
         The `keras.callbacks.History` of the full fine-tuning.
+
+    Raises:
+        ValueError: before any training, for a bad option or data that does
+            not fit the classifier (as in `convnet.fit`).
     """
-    validation.check_positive_int(epochs, "epochs")
+    training.check_fit_options(
+        epochs=epochs,
+        batch_size=batch_size,
+        callbacks=callbacks,
+        verbose=verbose,
+        early_stopping_patience=early_stopping_patience,
+    )
     validation.check_positive_int(head_epochs, "head_epochs", minimum=0)
     train = training.supervised_split(model, data, "train")
     val = training.supervised_split(model, data, "val")

@@ -66,26 +66,34 @@ def reconstruction_pairs(model, split, name):
     """One split as `(x, x)`: arrays checked and float32, datasets mapped.
 
     Labels are dropped. With a binary cross-entropy loss the values of `x`
-    must lie in [0, 1].
+    must lie in [0, 1]. A dataset is checked on its structure and first
+    batch (`validation.check_inputs`) before it is mapped.
 
     Returns:
         `(x, x)` NumPy arrays, a `tf.data.Dataset` of such pairs, or `None`
         when `split` is `None`.
+
+    Raises:
+        ValueError: for inputs that do not fit `model` (see
+            `validation.check_inputs`).
     """
     if split is None:
         return None
-    if validation.is_dataset(split):
-        return split.map(_to_pair)
-    if isinstance(split, (tuple, list)):
-        split = split[0]
+    if validation.is_py_dataset(split):
+        raise ValueError(
+            f"`{name}` must be arrays or a tf.data.Dataset; an autoencoder does not "
+            "read a keras.utils.PyDataset."
+        )
     in_unit = model.loss == "binary_crossentropy"
-    x = validation.check_array(
+    x = validation.check_inputs(
         split,
-        f"{name} x",
+        name,
         shape=model.input_shape[1:],
         low=0.0 if in_unit else None,
         high=1.0 if in_unit else None,
     )
+    if validation.is_dataset(x):
+        return x.map(_to_pair)
     return x, x
 
 
@@ -116,7 +124,21 @@ def fit(
 
     Returns:
         The `keras.callbacks.History`.
+
+    Raises:
+        ValueError: before any training, for an uncompiled model, a bad
+            option, or inputs that do not fit the model (shape, NaN or huge
+            values, values outside [0, 1] with binary cross-entropy, an
+            unbatched dataset).
     """
+    training.check_fit_options(
+        epochs=epochs,
+        batch_size=batch_size,
+        callbacks=callbacks,
+        verbose=verbose,
+        early_stopping_patience=early_stopping_patience,
+    )
+    training.check_compiled(model)
     train = training.require_split(data, "train")
     return training.fit(
         model,
@@ -143,7 +165,13 @@ def evaluate(model, data, *, batch_size=256):
     Returns:
         `{"loss", "mse", "binary_crossentropy"}` for an autoencoder,
         `{"accuracy", "loss"}` for a classifier (plain floats).
+
+    Raises:
+        ValueError: for an uncompiled model, an encoder or decoder half, a bad
+            `batch_size`, or data that does not fit the model.
     """
+    training.check_compiled(model)
+    validation.check_positive_int(batch_size, "batch_size")
     role = saving.role_of(model)
     if role == "classifier":
         test = training.supervised_split(model, data, "test")

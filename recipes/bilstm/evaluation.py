@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from recipes import training
+from recipes import training, validation
 from recipes.bilstm import splits
 
 
@@ -18,6 +18,12 @@ def evaluate(model, data, *, batch_size=256):
 
     Returns:
         `{"accuracy": float, "loss": float}`.
+
+    Raises:
+        ValueError: for an uncompiled model, a bad `batch_size`, or test data
+            that does not fit the model (as in `fit`).
     """
+    training.check_compiled(model)
+    validation.check_positive_int(batch_size, "batch_size")
     test = splits.checked(model, data, "test", batch_size, required=True)
     return training.evaluate(model, test, batch_size=batch_size)

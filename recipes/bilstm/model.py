@@ -121,6 +121,12 @@ def build(
         A Functional `keras.Model` from sequences (or strings) to class
         probabilities, `(B, num_classes)` or `(B, time, num_classes)`.
 
+    Raises:
+        ValueError: for an unknown `cell`, `merge_mode`, `output` or
+            `pooling`, an `input_shape` whose sizes are not positive integers
+            (`time` may be `None`), a text model on a backend other than
+            TensorFlow, or a bad size, rate or seed.
+
     Example:
 
     >>> model = build(input_shape=(None, 12), num_classes=9, units=32)
@@ -136,6 +142,8 @@ def build(
     validation.check_choice(pooling, "pooling", POOLINGS)
     validation.check_fraction(dropout_rate, "dropout_rate")
     validation.check_choice(deltas, "deltas", (0, 1, 2))
+    validation.check_positive_int(max_tokens, "max_tokens", minimum=3)
+    seed = validation.check_seed(seed)
     if noise_stddev:
         validation.check_positive(noise_stddev, "noise_stddev")
     if vocabulary_size is not None:
@@ -208,12 +216,15 @@ def sequence_shape(input_shape):
         shape = None
     if shape is not None and len(shape) == 3 and shape[-1] == 1:
         shape = shape[:2]  # an image read row by row: (height, width)
-    if shape is None or len(shape) != 2 or not isinstance(shape[1], int):
+    if shape is None or len(shape) != 2 or isinstance(input_shape, (str, bytes)):
         raise ValueError(
             "`input_shape` must be (time, features) with `time` an integer or "
             f"None, or (height, width, 1) for images, got {input_shape!r}."
         )
-    validation.check_positive_int(shape[1], "input_shape features")
+    time, features = shape
+    if time is not None:
+        validation.check_positive_int(time, "input_shape time")
+    validation.check_positive_int(features, "input_shape features")
     return shape
 
 

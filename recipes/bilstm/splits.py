@@ -37,6 +37,12 @@ def checked(model, data, split, batch_size, *, required=False):
         `(x, y)` NumPy arrays, a batched, prefetched `tf.data.Dataset`, or a
         `keras.utils.PyDataset` (checked on its first batch), or `None` when
         `data` has no such split (and it is not `required`).
+
+    Raises:
+        ValueError: for data that does not fit `model`: wrong shapes or
+            ranks, NaN, infinite or huge values, labels out of range (a
+            dataset is checked on its `element_spec` and first batch, as
+            `validation.check_dataset` does).
     """
     if required:
         value = training.require_split(data, split)
@@ -47,19 +53,17 @@ def checked(model, data, split, batch_size, *, required=False):
     name = f"data {split}"
     per_step = len(model.output_shape) == 3
     num_classes = model.output_shape[-1]
-    if validation.is_dataset(value):
-        value = validation.check_supervised(
-            value, name, shape=None, num_classes=num_classes
-        )
-        if len(value.element_spec[0].shape) == len(model.input_shape) - 1:
+    if validation.is_dataset(value) or validation.is_py_dataset(value):
+        if validation.is_dataset(value) and _unbatched(value, model):
             value = value.batch(batch_size)  # an unbatched (TFDS) split
-        return value.prefetch(2)
-    if validation.is_py_dataset(value):
-        if is_text_model(model):
-            return value
-        return validation.check_supervised(
-            value, name, shape=model.input_shape[1:], num_classes=num_classes
+        validation.check_dataset(
+            value,
+            name,
+            shape=model.input_shape[1:],
+            num_classes=num_classes,
+            numeric=not is_text_model(model),
         )
+        return value.prefetch(2) if validation.is_dataset(value) else value
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise ValueError(f"`{name}` must be an (x, y) pair of arrays.")
     x, y = value
@@ -99,11 +103,19 @@ def checked(model, data, split, batch_size, *, required=False):
     return x, y
 
 
+def _unbatched(dataset, model):
+    """Whether a `tf.data.Dataset`'s inputs are single examples of `model`'s."""
+    spec = dataset.element_spec
+    x_spec = spec[0] if isinstance(spec, tuple) else spec
+    rank = getattr(getattr(x_spec, "shape", None), "rank", None)
+    return rank == len(model.input_shape) - 1
+
+
 def _token_split(model, x, y, name, num_classes):
     """Checked `(tokens, labels)` of a token model: ids in `[0, vocabulary)`."""
     top = vocabulary_size_of(model) - 1
     tokens = validation.check_array(
-        x, f"{name} x", shape=model.input_shape[1:], low=0, high=top
+        x, f"{name} x", shape=model.input_shape[1:], low=0, high=top, max_magnitude=None
     )
     if np.any(tokens != np.round(tokens)):
         raise ValueError(f"`{name} x` must hold integer token ids.")

@@ -155,13 +155,23 @@ def fit(
 
     Returns:
         The `keras.callbacks.History`.
+
+    Raises:
+        ValueError: before any training (and before the input normalisation
+            is adapted), for an uncompiled model, a bad option, or data that
+            does not fit the model (see `splits.checked`).
     """
-    validation.check_positive_int(batch_size, "batch_size")
+    callbacks = training.check_fit_options(
+        epochs=epochs,
+        batch_size=batch_size,
+        callbacks=callbacks,
+        verbose=verbose,
+        early_stopping_patience=early_stopping_patience,
+    )
+    training.check_compiled(model)
     train = splits.checked(model, data, "train", batch_size, required=True)
     val = splits.checked(model, data, "val", batch_size)
-    callbacks = list(callbacks or [])
     if refit:
-        validation.check_positive_int(epochs, "epochs")
         if val is not None:
             train, val = splits.concatenate(train, val, batch_size), None
         callbacks.insert(0, CosineDecay(model, epochs))

@@ -27,6 +27,12 @@ def _train_label_head(
     **build_kwargs,
 ):
     """Builds a DANN and trains its label head on `domain`'s labeled splits."""
+    training.check_fit_options(
+        epochs=epochs,
+        batch_size=batch_size,
+        verbose=verbose,
+        early_stopping_patience=early_stopping_patience,
+    )
     build_kwargs.setdefault("input_shape", data.info.input_shape)
     build_kwargs.setdefault("num_classes", data.info.num_classes)
     model = build(**build_kwargs)

@@ -53,16 +53,34 @@ def load_data(name=DATASET, *, source=SOURCE, seed=0):
     Returns:
         A `DomainData`.
 
+    Raises:
+        ValueError: for a bad `seed`, a name that `recipes.data.load` does
+            not know, or a source whose examples do not have the target's
+            shape (after the grey channel is repeated).
+
     Example:
 
     >>> domains = load_data("digits_m")
     >>> domains.source.train[0].shape, domains.info.input_shape
     ((1077, 8, 8, 3), (8, 8, 3))
     """
+    seed = validation.check_seed(seed, allow_none=False)
     target = data_module.load(name, seed=seed)
     source_bundle = data_module.load(source, seed=seed)
-    channels = target.info.input_shape[-1]
-    if source_bundle.info.input_shape[-1] == 1 and channels > 1:
+    target_shape = tuple(target.info.input_shape)
+    source_shape = tuple(source_bundle.info.input_shape)
+    channels = target_shape[-1] if target_shape else None
+    grey = len(source_shape) == 3 and source_shape[-1] == 1
+    if grey and len(target_shape) == 3 and channels and channels > 1:
+        source_shape = (*source_shape[:-1], channels)
+    if source_shape != target_shape:
+        raise ValueError(
+            f"`source` {source!r} has examples of shape "
+            f"{tuple(source_bundle.info.input_shape)}, which do not match the "
+            f"target {name!r}'s {target_shape}: DANN needs one example shape for "
+            "both domains."
+        )
+    if source_shape != tuple(source_bundle.info.input_shape):
 
         def repeat(split):  # (N, H, W, 1) -> (N, H, W, channels)
             return (np.repeat(split[0], channels, axis=-1), split[1])
@@ -179,7 +197,13 @@ class PairedBatches(keras.utils.PyDataset):
 
     def __init__(self, source, target_x, batch_size, *, seed=0, shuffle=True, **kwargs):
         super().__init__(**kwargs)
+        validation.check_positive_int(batch_size, "batch_size")
+        seed = validation.check_seed(seed, allow_none=False)
+        if not isinstance(source, (tuple, list)) or len(source) != 2:
+            raise ValueError("`source` must be an (x, y) pair of arrays.")
         x_source, y_source = source
+        if len(x_source) == 0 or len(target_x) == 0:
+            raise ValueError("`source` and `target_x` need at least one example each.")
         self.x_source = np.asarray(x_source, "float32")
         self.y_source = np.asarray(y_source)
         self.x_target = np.asarray(target_x, "float32")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from recipes import validation
 from recipes.dann.data import source_split, split_domains, target_split
 
 
@@ -32,7 +33,13 @@ def features(model, x, batch_size=256):
 
     Returns:
         The `(N, F)` NumPy features.
+
+    Raises:
+        ValueError: for examples that do not fit the model, or a bad
+            `batch_size`.
     """
+    validation.check_positive_int(batch_size, "batch_size")
+    x = validation.check_array(x, "x", shape=model.input_shape[1:])
     return _outputs(model, x, batch_size)[2]
 
 
@@ -52,6 +59,11 @@ def proxy_a_distance(features_source, features_target, *, seed=0):
     Returns:
         The float proxy A-distance.
 
+    Raises:
+        ValueError: for a set with fewer than 2 examples (an empty one
+            included), NaN or infinite features, sets of different feature
+            sizes, or a bad `seed`.
+
     Example:
 
     >>> rng = np.random.default_rng(0)
@@ -64,9 +76,23 @@ def proxy_a_distance(features_source, features_target, *, seed=0):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    x = np.concatenate([features_source, features_target]).reshape(
-        len(features_source) + len(features_target), -1
-    )
+    seed = validation.check_seed(seed, allow_none=False)
+    sets = []
+    for values, name in (
+        (features_source, "features_source"),
+        (features_target, "features_target"),
+    ):
+        values = validation.check_array(values, name, max_magnitude=None)
+        if len(values) < 2:  # each of the 2 folds needs one example of each set
+            raise ValueError(f"`{name}` needs at least 2 examples, got {len(values)}.")
+        sets.append(values.reshape(len(values), -1))  # (N, F)
+    features_source, features_target = sets
+    if features_source.shape[1] != features_target.shape[1]:
+        raise ValueError(
+            f"`features_source` has {features_source.shape[1]} features per "
+            f"example, `features_target` {features_target.shape[1]}."
+        )
+    x = np.concatenate([features_source, features_target])
     y = np.concatenate([np.zeros(len(features_source)), np.ones(len(features_target))])
     classifier = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
     folds = StratifiedKFold(2, shuffle=True, random_state=seed)

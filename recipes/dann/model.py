@@ -56,15 +56,22 @@ def build(
         An uncompiled Functional model with outputs `{"label": (B, classes)
         probabilities, "domain": (B, 1) probability of the target domain}`.
 
+    Raises:
+        ValueError: for an `input_shape` of non-positive or non-integer
+            sizes, a `feature_extractor` that is not a Keras model or takes
+            another shape, or a bad size, `lambda_` or seed (and the
+            `convnet.build` arguments as there).
+
     Example:
 
     >>> model = build(input_shape=(8, 8, 3), num_classes=10, width=8)
     >>> sorted(model.output)
     ['domain', 'label']
     """
-    input_shape = tuple(input_shape)
+    input_shape = validation.check_shape(input_shape, allow_none=True)
     validation.check_positive_int(num_classes, "num_classes", minimum=2)
     validation.check_positive_int(domain_units, "domain_units")
+    seed = validation.check_seed(seed)
     if feature_extractor is None:
         base = convnet.build(
             input_shape=input_shape,

@@ -233,10 +233,23 @@ def fit(
 
     Returns:
         The `keras.callbacks.History`.
+
+    Raises:
+        ValueError: before any training (and before the schedules touch the
+            model), for an uncompiled model, a bad option or seed, a missing
+            target, datasets instead of arrays, or examples that do not fit
+            the model (shape, NaN or huge values, labels out of range).
     """
     source, target = split_domains(source, target)
-    validation.check_positive_int(epochs, "epochs")
-    validation.check_positive_int(batch_size, "batch_size")
+    callbacks = training.check_fit_options(
+        epochs=epochs,
+        batch_size=batch_size,
+        callbacks=callbacks,
+        verbose=verbose,
+        early_stopping_patience=early_stopping_patience,
+    )
+    training.check_compiled(model)
+    seed = validation.check_seed(seed, allow_none=False)
     for value, name in ((gamma, "gamma"), (alpha, "alpha"), (beta, "beta")):
         validation.check_non_negative(value, name)
     train = source_split(model, source, "train")
@@ -277,7 +290,7 @@ def fit(
         val,
         epochs=epochs,
         batch_size=batch_size,
-        callbacks=extra + list(callbacks or []),
+        callbacks=extra + callbacks,
         checkpoint_dir=checkpoint_dir,
         verbose=verbose,
         early_stopping_patience=early_stopping_patience,

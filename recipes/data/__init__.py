@@ -20,11 +20,13 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 import keras
 import numpy as np
 
+from recipes import validation
 from recipes.data import embedded
 
 EMBEDDED = ("digits", "digits_m", "japanese_vowels")
@@ -106,13 +108,16 @@ def load(
         A `Bundle`.
 
     Raises:
-        ValueError: for a bad `split` or `as_numpy`, or a name that is neither
+        ValueError: for a bad `split` (not three positive fractions summing
+            to 1, or one that leaves a part with fewer examples than
+            classes), `seed` or `as_numpy`, or a name that is neither
             embedded nor available through TFDS (the message lists the
             embedded names).
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"`name` must be a non-empty string, got {name!r}.")
     split = _check_split(split)
+    seed = validation.check_seed(seed, allow_none=False)
     if as_numpy == "auto":
         as_numpy = keras.backend.backend() != "tensorflow"
     if not isinstance(as_numpy, bool):
@@ -139,8 +144,36 @@ def _check_split(split):
     return fractions
 
 
+def _check_parts(split, n, num_classes, parts):
+    """Refuses a `split` that leaves a part of a stratified split too small.
+
+    scikit-learn's stratified `train_test_split` puts `ceil(fraction * n)`
+    examples in the held-out part and the rest in the other, and needs at
+    least one example per class in each; `parts` is a list of
+    `(name of the held-out part, its fraction, name of the rest)`, applied
+    in turn to what the previous one left.
+    """
+    for held_out, fraction, rest in parts:
+        n_held = math.ceil(fraction * n)
+        for part, count in ((held_out, n_held), (rest, n - n_held)):
+            if count < num_classes:
+                raise ValueError(
+                    f"`split` {tuple(split)!r} leaves {count} {part} examples "
+                    f"for {num_classes} classes; a stratified split needs at "
+                    "least one example of each class in every part."
+                )
+        n -= n_held
+
+
 def _digits_bundle(split, seed, photos):
     x, y = embedded.digits_images()
+    train, val, test = split
+    _check_parts(
+        split,
+        len(y),
+        10,
+        [("test", test, "train and val"), ("val", val / (train + val), "train")],
+    )
     train_idx, val_idx, test_idx = embedded.stratified_split(y, split, seed)
     name = "digits_m" if photos else "digits"
     description = "scikit-learn's 8x8 handwritten digits, scaled to [0, 1]"
@@ -167,6 +200,7 @@ def _digits_bundle(split, seed, photos):
 def _vowels_bundle(split, seed):
     (x_train, y_train), (x_test, y_test) = embedded.japanese_vowels()
     val_fraction = split[1] / (split[0] + split[1])
+    _check_parts(split, len(y_train), 9, [("val", val_fraction, "train")])
     train_idx, val_idx = embedded.stratified_holdout(y_train, val_fraction, seed)
     info = Info(
         name="japanese_vowels",

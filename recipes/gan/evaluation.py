@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from recipes import training
+from recipes import training, validation
 from recipes.gan.sampling import sample
 from recipes.gan.training import check_model, split_images
 
@@ -24,6 +24,10 @@ def evaluate(model, data, *, judge=None, num_samples=1000, seed=0, batch_size=25
         plus `"classifier_score"` and `"frechet_distance"` (to the test images,
         on the judge's penultimate features) when `judge` is given.
 
+    Raises:
+        ValueError: for a model that is not a compiled `GAN`, images that do
+            not fit it, or a bad `num_samples`, `seed` or `batch_size`.
+
     Example:
 
     >>> from recipes import data
@@ -34,7 +38,12 @@ def evaluate(model, data, *, judge=None, num_samples=1000, seed=0, batch_size=25
     """
     from recipes import metrics
 
-    test = split_images(check_model(model), data, "test")
+    check_model(model)
+    training.check_compiled(model)
+    validation.check_positive_int(batch_size, "batch_size")
+    validation.check_positive_int(num_samples, "num_samples", minimum=2)
+    validation.check_seed(seed)
+    test = split_images(model, data, "test")
     results = training.evaluate(
         model, test, batch_size=batch_size, keys=("d_loss", "g_loss", "loss")
     )

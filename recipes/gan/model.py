@@ -150,6 +150,7 @@ class GAN(AdversarialStep, keras.Model):
     ):
         super().__init__(**kwargs)
         validation.check_positive_int(latent_dim, "latent_dim")
+        seed = validation.check_seed(seed)
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = latent_dim
@@ -311,3 +312,14 @@ class GAN(AdversarialStep, keras.Model):
         d_loss = ops.mean(discriminator_loss(real_logit, fake_logit))
         g_loss = ops.mean(generator_loss(fake_logit))
         return d_loss, g_loss
+
+
+def check_model(model, name="model"):
+    """Refuses anything but a `GAN`; returns `model`.
+
+    Raises:
+        ValueError: naming the argument and the type it got.
+    """
+    if not isinstance(model, GAN):
+        raise ValueError(f"`{name}` must be a gan.GAN, got {type(model).__name__}.")
+    return model

@@ -47,6 +47,11 @@ def build(
         A `GAN` whose `generator` maps `(B, latent_dim)` noise to images and
         whose `discriminator` maps images to `(B, 1)` logits.
 
+    Raises:
+        ValueError: for an unknown `arch` or `output_activation`, an
+            `input_shape` that is not `(height, width, channels)` of positive
+            sizes (divisible by 4 for `"dcgan"`), or a bad size or seed.
+
     Example:
 
     >>> model = build(input_shape=(28, 28, 1), latent_dim=64)
@@ -58,6 +63,7 @@ def build(
     input_shape = check_input_shape(input_shape, arch)
     validation.check_positive_int(latent_dim, "latent_dim")
     validation.check_positive_int(width, "width", minimum=2)
+    seed = validation.check_seed(seed)
     make = _dcgan if arch == "dcgan" else _dense
     generator, discriminator = make(
         input_shape, latent_dim, width, batch_norm, output_activation, seed

@@ -8,6 +8,7 @@ import keras
 import numpy as np
 
 from recipes import validation
+from recipes.gan.model import check_model
 
 
 def noise(model, n, seed=0):
@@ -20,8 +21,13 @@ def noise(model, n, seed=0):
 
     Returns:
         A float32 NumPy array.
+
+    Raises:
+        ValueError: for a model that is not a `GAN`, or a bad `n` or `seed`.
     """
+    check_model(model)
     validation.check_positive_int(n, "n")
+    seed = validation.check_seed(seed)
     return (
         np.random.default_rng(seed)
         .standard_normal((n, model.latent_dim))
@@ -42,6 +48,10 @@ def sample(model, n, seed=0, *, batch_size=256):
     Returns:
         `(n, H, W, C)` NumPy images in the generator's output range.
 
+    Raises:
+        ValueError: for a model that is not a `GAN`, or a bad `n`, `seed` or
+            `batch_size`.
+
     Example:
 
     >>> from recipes.gan import build
@@ -52,9 +62,9 @@ def sample(model, n, seed=0, *, batch_size=256):
     >>> bool(np.array_equal(images, sample(model, 64, seed=1)))
     True
     """
-    return np.asarray(
-        model.generator.predict(noise(model, n, seed), batch_size=batch_size, verbose=0)
-    )
+    validation.check_positive_int(batch_size, "batch_size")
+    z = noise(model, n, seed)  # checks the model, `n` and `seed`
+    return np.asarray(model.generator.predict(z, batch_size=batch_size, verbose=0))
 
 
 def interpolate(model, steps=8, seed=0, *, spherical=True):
@@ -69,7 +79,12 @@ def interpolate(model, steps=8, seed=0, *, spherical=True):
 
     Returns:
         `(steps, H, W, C)` NumPy images.
+
+    Raises:
+        ValueError: for a model that is not a `GAN`, or a bad `steps` or
+            `seed`.
     """
+    check_model(model)
     validation.check_positive_int(steps, "steps", minimum=2)
     start, end = noise(model, 2, seed).astype("float64")  # (latent_dim,) each
     t = np.linspace(0.0, 1.0, steps)[:, None]  # (steps, 1)
@@ -119,6 +134,7 @@ class GANMonitor(keras.callbacks.Callback):
         super().__init__()
         validation.check_positive_int(num_images, "num_images")
         validation.check_positive_int(every, "every")
+        seed = validation.check_seed(seed, allow_none=False)
         self.directory = os.fspath(directory)
         self.num_images, self.every, self.seed = num_images, every, seed
         self.paths = []

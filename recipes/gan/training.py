@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 
 from recipes import training, validation
-from recipes.gan.model import GAN
+from recipes.gan.model import check_model
 
 ADAM_FAMILY = ("auto", "adam", "adamw", "nadam")  # the optimizers that take beta_1
 
@@ -47,12 +47,18 @@ def compile(
     Returns:
         The compiled model.
 
+    Raises:
+        ValueError: for a model that is not a `GAN`, a bad learning rate,
+            optimizer or `beta_1` (in [0, 1)), or a bad step count, label
+            smoothing or instance noise.
+
     Example:
 
     >>> from recipes.gan import build
     >>> model = compile(build(), d_steps=2, label_smoothing=0.1)
     """
     check_model(model)
+    validation.check_fraction(beta_1, "beta_1")
     if isinstance(optimizer, (tuple, list)):
         if len(optimizer) != 2:
             raise ValueError("`optimizer` pair must be (discriminator, generator).")
@@ -99,30 +105,23 @@ def learning_rates(learning_rate):
     return learning_rate, learning_rate
 
 
-def check_model(model):
-    """Refuses anything but a `GAN`; returns `model`."""
-    if not isinstance(model, GAN):
-        raise ValueError(f"`model` must be a gan.GAN, got {type(model).__name__}.")
-    return model
-
-
 def split_images(model, data, split):
     """The split's images, checked against the generator's shape and range.
 
-    Labels, if any, are dropped; a `tf.data.Dataset` passes through unchecked.
+    Labels, if any, are dropped; a dataset is checked on its structure and
+    first batch (`validation.check_inputs`) and returned as it is.
 
     Returns:
         The images as float32 NumPy, the dataset, or `None` when `data` has
         no such split.
+
+    Raises:
+        ValueError: for images of the wrong shape, NaN, or values outside the
+            generator's output range.
     """
-    part = training.get_split(data, split)
-    if part is None or validation.is_dataset(part):
-        return part
-    if isinstance(part, (tuple, list)):
-        part = part[0]  # labels, if any, are not used
     low, high = model.output_range
-    return validation.check_array(
-        part,
+    return validation.check_inputs(
+        training.get_split(data, split),
         f"data {split}",
         shape=model.generator.output_shape[1:],
         low=low,
@@ -161,11 +160,18 @@ def fit(
         The `keras.callbacks.History`.
 
     Raises:
-        ValueError: for images of the wrong shape, NaN, or values outside the
-            generator's output range.
+        ValueError: before any training, for a model that is not a compiled
+            `GAN`, a bad option, or images of the wrong shape, NaN, values
+            outside the generator's output range, or an unbatched dataset (a
+            dataset is checked on its `element_spec` and first batch).
     """
+    check_model(model)
+    training.check_fit_options(
+        epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=verbose
+    )
+    training.check_compiled(model)
     return training.fit(
-        check_model(model),
+        model,
         split_images(model, data, "train"),
         epochs=epochs,
         batch_size=batch_size,

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from recipes import validation
 from recipes.saving import register
 
 
@@ -38,7 +39,7 @@ class RandomShift(keras.layers.Layer):
         ):
             raise ValueError(f"`max_shift` must be an integer >= 1, got {max_shift!r}.")
         self.max_shift = max_shift
-        self.seed = seed
+        self.seed = validation.check_seed(seed)
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def call(self, images, training=False):
@@ -101,10 +102,10 @@ class RandomWarp(keras.layers.Layer):
             (shift, "shift"),
             (elastic, "elastic"),
         ]:
-            if value < 0:
-                raise ValueError(f"`{name}` must be >= 0, got {value!r}.")
+            validation.check_non_negative(value, name)
         self.rotation, self.scale, self.shear = rotation, scale, shear
-        self.shift, self.elastic, self.seed = shift, elastic, seed
+        self.shift, self.elastic = shift, elastic
+        self.seed = validation.check_seed(seed)
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def build(self, input_shape):
@@ -195,7 +196,7 @@ class MaskingNoise(keras.layers.Layer):
         if not ok or not 0 <= rate < 1:
             raise ValueError(f"`rate` must be in [0, 1), got {rate!r}.")
         self.rate = float(rate)
-        self.seed = seed
+        self.seed = validation.check_seed(seed)
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def call(self, inputs, training=False):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from recipes import validation
 from recipes.saving import register
 
 
@@ -30,6 +31,7 @@ class EuclideanDistance(keras.layers.Layer):
 
     def __init__(self, epsilon=1e-9, **kwargs):
         super().__init__(**kwargs)
+        validation.check_positive(epsilon, "epsilon")
         self.epsilon = float(epsilon)
 
     def call(self, inputs):
@@ -66,6 +68,7 @@ class CosineSimilarity(keras.layers.Layer):
 
     def __init__(self, epsilon=1e-7, **kwargs):
         super().__init__(**kwargs)
+        validation.check_positive(epsilon, "epsilon")
         self.epsilon = float(epsilon)
 
     def call(self, inputs):
@@ -105,7 +108,13 @@ class WeightedL1Similarity(keras.layers.Layer):
     def __init__(self, use_bias=True, alpha_regularizer=None, **kwargs):
         super().__init__(**kwargs)
         self.use_bias = bool(use_bias)
-        self.alpha_regularizer = keras.regularizers.get(alpha_regularizer)
+        try:
+            self.alpha_regularizer = keras.regularizers.get(alpha_regularizer)
+        except (ValueError, TypeError):
+            raise ValueError(
+                "`alpha_regularizer` must be None, a regularizer name or a "
+                f"keras.regularizers.Regularizer, got {alpha_regularizer!r}."
+            ) from None
 
     def build(self, input_shape):
         dim = input_shape[0][-1]

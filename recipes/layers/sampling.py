@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from recipes import validation
 from recipes.saving import register
 
 
@@ -31,7 +32,7 @@ class Sampling(keras.layers.Layer):
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.seed = seed
+        self.seed = validation.check_seed(seed)
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def call(self, inputs):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from recipes import validation
 from recipes.saving import register
 
 
@@ -50,6 +51,8 @@ class TiedDense(keras.layers.Layer):
         if isinstance(units, bool) or not isinstance(units, int) or units < 1:
             raise ValueError(f"`units` must be an integer >= 1, got {units!r}.")
         self.units = units
+        validation.check_activation(activation, "activation")
+        validation.check_activation(transpose_activation, "transpose_activation")
         self.activation = keras.activations.get(activation)
         self.transpose_activation = keras.activations.get(transpose_activation)
         self.use_bias = use_bias

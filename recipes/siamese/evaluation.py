@@ -22,6 +22,9 @@ def embed(model, x, *, batch_size=256):
         A float32 array `(n, embedding_dim)`, or `(n, embedding_dim + P)` with
         the `P` input values when the model was built with `pixel_weight`.
 
+    Raises:
+        ValueError: for inputs that do not fit `model`, or a bad `batch_size`.
+
     Example:
 
     >>> import numpy as np
@@ -30,6 +33,7 @@ def embed(model, x, *, batch_size=256):
     >>> siamese.embed(model, np.zeros((3, 8, 8, 1))).shape
     (3, 4)
     """
+    validation.check_positive_int(batch_size, "batch_size")
     x = validation.check_array(x, "x", shape=model.input_shape[0][1:])
     return np.asarray(
         model.get_layer("embedding").predict(x, batch_size=batch_size, verbose=0)
@@ -121,7 +125,13 @@ def one_shot_tasks(y, classes, n_way, trials, seed):
     Returns:
         `(queries, supports, answers)`: indices `(trials,)`, `(trials, n_way)`
         and the position of the right support `(trials,)`.
+
+    Raises:
+        ValueError: for a bad `n_way`, `trials` or `seed`.
     """
+    validation.check_positive_int(n_way, "n_way", minimum=2)
+    validation.check_positive_int(trials, "trials")
+    seed = validation.check_seed(seed)
     y = np.asarray(y)
     rng = np.random.default_rng(seed)
     classes = np.asarray(list(classes))
@@ -161,6 +171,11 @@ def one_shot_accuracy(model, x, y, classes=None, n_way=4, trials=1000, seed=0):
     Returns:
         The fraction of trials answered right, a float.
 
+    Raises:
+        ValueError: for bad examples or labels, `classes` missing from `y`
+            or with fewer than two examples, or a bad `n_way`, `trials` or
+            `seed`.
+
     Example:
 
     >>> from recipes import data, siamese
@@ -172,6 +187,7 @@ def one_shot_accuracy(model, x, y, classes=None, n_way=4, trials=1000, seed=0):
     True
     """
     shape = None if model is None else model.input_shape[0][1:]
+    seed = validation.check_seed(seed)
     x, y = check_xy((x, y), "data", shape)
     classes = np.unique(y) if classes is None else np.asarray(list(classes))
     x, y = restrict(x, y, classes)
@@ -210,7 +226,14 @@ def evaluate(
         metrics are on `make_pairs(..., seed=seed)` of the test split. Pairs
         count as similar below half the margin (`euclidean`), above the middle
         of margin and 1 (`cosine`), or above probability 0.5 (`weighted_l1`).
+
+    Raises:
+        ValueError: for an uncompiled model, a bad `batch_size`, `seed`,
+            `n_way` or `trials`, or test data that does not fit the model.
     """
+    training.check_compiled(model)
+    validation.check_positive_int(batch_size, "batch_size")
+    seed = validation.check_seed(seed)
     shape = model.input_shape[0][1:]
     x, y = check_xy(training.require_split(data, "test"), "data test", shape)
     accuracy = one_shot_accuracy(model, x, y, classes, n_way, trials, seed)

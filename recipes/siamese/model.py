@@ -77,6 +77,11 @@ def build(
         A Functional `keras.Model` from `[left, right]` to `(B, 1)` scores. Its
         layer `embedding` is the shared embedding network.
 
+    Raises:
+        ValueError: for an unknown `distance` or `tower`, an `input_shape` of
+            non-positive or non-integer sizes (`(height, width, channels)`
+            for the convnet tower), or a bad size, rate, weight or seed.
+
     Example:
 
     >>> model = build(distance="weighted_l1", embedding_dim=16)
@@ -95,16 +100,10 @@ def build(
         validation.check_positive(weight_decay, "weight_decay")
     if pixel_weight != 0:
         validation.check_positive(pixel_weight, "pixel_weight")
-    input_shape = tuple(input_shape)
-    if tower == "convnet" and len(input_shape) != 3:
-        raise ValueError(
-            "`input_shape` must be (height, width, channels) for tower='convnet', "
-            f"got {input_shape!r}."
-        )
-    if not input_shape or any(not isinstance(d, int) or d < 1 for d in input_shape):
-        raise ValueError(
-            f"`input_shape` must be positive integers, got {input_shape!r}."
-        )
+    if tower == "convnet":
+        input_shape = validation.check_image_shape(input_shape)
+    input_shape = validation.check_shape(input_shape)
+    seed = validation.check_seed(seed)
 
     embedding = _embedding_network(
         input_shape,

@@ -160,7 +160,7 @@ def make_pairs(
 
     Raises:
         ValueError: for fewer than two classes, no class with two examples,
-            or bad arguments.
+            bad examples or labels, or bad arguments (`seed` included).
 
     Example:
 
@@ -172,6 +172,7 @@ def make_pairs(
     """
     validation.check_positive_int(negatives_per_positive, "negatives_per_positive")
     validation.check_positive_int(positives_per_example, "positives_per_example")
+    seed = validation.check_seed(seed)
     x, y = check_xy((x, y), "data")
     x, y = restrict(x, y, classes)
     if class_augmentation is not None:

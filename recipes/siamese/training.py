@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from recipes import losses, training
+from recipes import losses, training, validation
 from recipes.siamese.model import distance_of
 from recipes.siamese.pairs import check_xy, make_pairs
 
@@ -106,7 +106,21 @@ def fit(
 
     Returns:
         The `keras.callbacks.History`.
+
+    Raises:
+        ValueError: before any training, for an uncompiled model, a bad
+            option or seed, or data that does not fit the model (see
+            `make_pairs`).
     """
+    training.check_fit_options(
+        epochs=epochs,
+        batch_size=batch_size,
+        callbacks=callbacks,
+        verbose=verbose,
+        early_stopping_patience=early_stopping_patience,
+    )
+    training.check_compiled(model)
+    seed = validation.check_seed(seed, allow_none=False)
     shape = model.input_shape[0][1:]
     train = check_xy(training.require_split(data, "train"), "data train", shape)
     val = check_xy(training.get_split(data, "val"), "data val", shape)

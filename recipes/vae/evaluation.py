@@ -33,6 +33,10 @@ def log_likelihood_terms(model, x, *, k=1000, seed=0, max_batch=20000):
         an `(N,)` float64 array in nats (`reconstruction_loss + kl_loss` is the
         negative ELBO).
 
+    Raises:
+        ValueError: for a model that is not a `VAE`, images that do not fit
+            it, or a bad `k`, `seed` or `max_batch`.
+
     Example:
 
     >>> from recipes import data, vae
@@ -44,6 +48,8 @@ def log_likelihood_terms(model, x, *, k=1000, seed=0, max_batch=20000):
     """
     check_model(model)
     validation.check_positive_int(k, "k")
+    validation.check_positive_int(max_batch, "max_batch")
+    seed = validation.check_seed(seed)
     x = check_images(model, x, "x")
     generator = keras.random.SeedGenerator(seed)
     chunk = max(1, max_batch // k)
@@ -83,10 +89,17 @@ def log_likelihood_terms(model, x, *, k=1000, seed=0, max_batch=20000):
 
 
 def dataset_images(dataset):
-    """All images of a `tf.data.Dataset` of images or `(x, y)` pairs."""
+    """All images of a `tf.data.Dataset` or `keras.utils.PyDataset` of images
+    or `(x, y)` pairs."""
+    if validation.is_dataset(dataset):
+        elements = dataset.as_numpy_iterator()
+    else:
+        elements = (dataset[i] for i in range(len(dataset)))
     batches = []
-    for element in dataset.as_numpy_iterator():
-        batches.append(element[0] if isinstance(element, tuple) else element)
+    for element in elements:
+        if isinstance(element, (tuple, list)):
+            element = element[0]
+        batches.append(np.asarray(element))
     return np.concatenate(batches) if batches else np.zeros((0,))
 
 
@@ -108,6 +121,10 @@ def evaluate(model, data, *, k=1000, seed=0):
         `{"negative_elbo", "reconstruction_loss", "kl_loss",
         "importance_weighted_nll"}` as floats.
 
+    Raises:
+        ValueError: for a model that is not a `VAE`, a missing test split,
+            images that do not fit the model, or a bad `k` or `seed`.
+
     Example:
 
     >>> from recipes import data, vae
@@ -116,10 +133,12 @@ def evaluate(model, data, *, k=1000, seed=0):
     ['importance_weighted_nll', 'kl_loss', 'negative_elbo', 'reconstruction_loss']
     """
     check_model(model)
+    validation.check_positive_int(k, "k")
+    seed = validation.check_seed(seed)
     test = split_images(model, data, "test")
     if test is None:
         raise ValueError("`data` has no 'test' split.")
-    if validation.is_dataset(test):
+    if validation.is_dataset(test) or validation.is_py_dataset(test):
         test = check_images(model, dataset_images(test), "data test x")
     terms = log_likelihood_terms(model, test, k=k, seed=seed)
     results = {name: float(values.mean()) for name, values in terms.items()}

@@ -28,6 +28,9 @@ def sample(model, n, seed=None):
     Returns:
         `(n, H, W, C)` NumPy array (pixel probabilities for Bernoulli).
 
+    Raises:
+        ValueError: for a model that is not a `VAE`, or a bad `n` or `seed`.
+
     Example:
 
     >>> import numpy as np
@@ -41,6 +44,7 @@ def sample(model, n, seed=None):
     """
     check_model(model)
     validation.check_positive_int(n, "n")
+    seed = validation.check_seed(seed)
     z = keras.random.normal((n, model.latent_dim), seed=seed)  # (n, L)
     return decode(model, z)
 
@@ -77,6 +81,7 @@ def reconstruct(model, x, *, seed=None):
     >>> bool(np.array_equal(same, reconstruct(model, x, seed=1)))
     True
     """
+    seed = validation.check_seed(seed)
     z_mean, z_log_var = encode(model, x)  # (N, L) each
     if seed is not None:
         epsilon = ops.convert_to_numpy(
@@ -158,6 +163,7 @@ def latent_map(model, path, *, x=None, labels=None, grid=15, span=2.5, seed=0):
     from recipes import plots
 
     check_model(model)
+    seed = validation.check_seed(seed)
     if model.latent_dim == 2:
         validation.check_positive_int(grid, "grid", minimum=2)
         validation.check_positive(span, "span")

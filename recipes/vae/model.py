@@ -180,6 +180,12 @@ def build(
     Returns:
         A `VAE` (subclassed `keras.Model`).
 
+    Raises:
+        ValueError: for an unknown `arch` or `likelihood`, an `input_shape`
+            that is not `(height, width, channels)` of positive sizes (with
+            height and width divisible by 4 for `"conv"`), or a bad size,
+            `beta` or seed.
+
     Example:
 
     >>> model = build(arch="dense", latent_dim=2, likelihood="gaussian")
@@ -200,6 +206,7 @@ def build(
     validation.check_positive_int(width, "width")
     validation.check_positive_int(hidden_units, "hidden_units")
     validation.check_non_negative(beta, "beta")
+    seed = validation.check_seed(seed)
     return VAE(
         input_shape=tuple(int(d) for d in shape),
         arch=arch,
@@ -235,12 +242,21 @@ def check_images(model, x, name):
 
 
 def split_images(model, data, split):
-    """The checked images of one split (labels dropped); datasets pass through."""
-    part = get_split(data, split)
-    if part is None or validation.is_dataset(part):
-        return part
-    if isinstance(part, (tuple, list)):
-        if len(part) not in (1, 2):
-            raise ValueError(f"`data` {split} must be x or an (x, y) pair.")
-        part = part[0]
-    return check_images(model, part, f"data {split} x")
+    """The checked images of one split (labels dropped).
+
+    Arrays are checked whole, a dataset on its structure and first batch
+    (`validation.check_inputs`): the image shape, finite values and, for the
+    Bernoulli likelihood, values in [0, 1].
+
+    Returns:
+        float32 NumPy images, the dataset unchanged, or `None` when `data`
+        has no such split.
+    """
+    bernoulli = model.likelihood == "bernoulli"
+    return validation.check_inputs(
+        get_split(data, split),
+        f"data {split}",
+        shape=model.image_shape,
+        low=0.0 if bernoulli else None,
+        high=1.0 if bernoulli else None,
+    )

@@ -61,8 +61,23 @@ def fit(
     Returns:
         The `keras.callbacks.History` (`loss`, `reconstruction_loss`,
         `kl_loss`, and their `val_` versions).
+
+    Raises:
+        ValueError: before any training, for a model that is not a compiled
+            `VAE`, a bad option, or images that do not fit it: wrong shape,
+            NaN or huge values, values outside [0, 1] for the Bernoulli
+            likelihood, an unbatched dataset (a dataset is checked on its
+            `element_spec` and first batch).
     """
     check_model(model)
+    training.check_fit_options(
+        epochs=epochs,
+        batch_size=batch_size,
+        callbacks=callbacks,
+        verbose=verbose,
+        early_stopping_patience=early_stopping_patience,
+    )
+    training.check_compiled(model)
     return training.fit(
         model,
         split_images(model, data, "train"),
