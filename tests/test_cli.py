@@ -286,8 +286,9 @@ def test_evaluate_asks_for_the_recipe_of_a_foreign_model(capsys, tmp_path):
 
 def test_ctrl_c_exits_130_and_rerunning_resumes(capsys, tmp_path, digits_npz):
     checkpoints = tmp_path / "checkpoints"
-    # Enough epochs that the interrupt lands long before training would end.
-    argv = ["train", "autoencoder", "--data", digits_npz, "--epochs", 120]
+    # A ConvNet (early stopping waits 30 epochs) trains long enough for the
+    # interrupt to land on a loaded machine.
+    argv = ["train", "convnet", "--data", digits_npz, "--epochs", 40]
     argv += ["--batch-size", 8, "--checkpoint-dir", checkpoints]
     process_argv, env = command(*argv)
     process = subprocess.Popen(
@@ -313,13 +314,13 @@ def test_ctrl_c_exits_130_and_rerunning_resumes(capsys, tmp_path, digits_npz):
     status, out, err = run(capsys, *argv)
     assert status == 0, err
     resumed = re.search(
-        r"^resumed at epoch (\d+); (trained all 120 epochs|stopped early at epoch "
-        r"\d+ of 120)(; restored the best epoch \d+)?$",
+        r"^resumed at epoch (\d+); (trained all 40 epochs|stopped early at epoch "
+        r"\d+ of 40)(; restored the best epoch \d+)?$",
         err,
         re.M,
     )
-    assert resumed and 2 <= int(resumed[1]) < 120, err[-2000:]
-    assert out.startswith("autoencoder on digits_small, test split")
+    assert resumed and 2 <= int(resumed[1]) < 40, err[-2000:]
+    assert out.startswith("convnet on digits_small, test split")
 
 
 def test_ctrl_c_without_a_checkpoint_dir_says_how_to_resume():
