@@ -237,14 +237,6 @@ def fit(
             unbatched `tf.data.Dataset` (datasets are checked on their
             `element_spec` and first batch).
     """
-    training.check_fit_options(
-        epochs=epochs,
-        batch_size=batch_size,
-        callbacks=callbacks,
-        verbose=verbose,
-        early_stopping_patience=early_stopping_patience,
-    )
-    training.check_compiled(model)
     return training.fit(
         model,
         training.supervised_split(model, data, "train"),

@@ -131,14 +131,6 @@ def fit(
             values, values outside [0, 1] with binary cross-entropy, an
             unbatched dataset).
     """
-    training.check_fit_options(
-        epochs=epochs,
-        batch_size=batch_size,
-        callbacks=callbacks,
-        verbose=verbose,
-        early_stopping_patience=early_stopping_patience,
-    )
-    training.check_compiled(model)
     train = training.require_split(data, "train")
     return training.fit(
         model,

@@ -70,14 +70,6 @@ def fit(
             `element_spec` and first batch).
     """
     check_model(model)
-    training.check_fit_options(
-        epochs=epochs,
-        batch_size=batch_size,
-        callbacks=callbacks,
-        verbose=verbose,
-        early_stopping_patience=early_stopping_patience,
-    )
-    training.check_compiled(model)
     return training.fit(
         model,
         split_images(model, data, "train"),
