@@ -79,7 +79,7 @@ plots.image_grid(
 # The two rows hold the same eight digits. `digits_m` draws a digit as
 # `|patch - digit|`, as MNIST-M was made, so over a bright patch of photograph
 # the digit comes out dark on light: the opposite of every source image. The
-# helper below finds those *inverted* images the way the benchmark
+# function below finds those *inverted* images the way the benchmark
 # `benchmarks/msda.py` does, by a border brighter than the centre; we use it
 # at the end to see where the target errors are.
 
