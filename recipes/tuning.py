@@ -8,7 +8,17 @@ size and calls the recipe's own `fit`.
 
 from __future__ import annotations
 
+import os
+
 import keras_tuner
+
+from recipes.trials import (
+    StopOnValueError,
+    TrialError,
+    check_completed,
+    check_fit_kwargs,
+    has_validation,
+)
 
 
 class RecipeHyperModel(keras_tuner.HyperModel):
@@ -165,16 +175,27 @@ def make_tuner(
         seed: the oracle's seed.
 
     Returns:
-        A `keras_tuner.Tuner`.
+        A `keras_tuner.Tuner`. A `ValueError` in a trial stops its search with
+        a `TrialError` (`tune` raises the original `ValueError`).
+
+    Raises:
+        ValueError: for an unknown `tuner` or `objective`, a `max_trials` or
+            `max_epochs` below 1, or a `directory` (or its `project_name`
+            folder) that is a file or cannot be written; before anything is
+            created.
     """
-    from recipes import compat, validation
+    from recipes import compat, saving, validation
 
     validation.check_choice(tuner, "tuner", TUNERS)
     validation.check_positive_int(max_trials, "max_trials")
+    validation.check_positive_int(max_epochs, "max_epochs")
     objective = _objective(hypermodel, objective)
+    saving.check_writable(directory, "directory", folder=True)
+    project = os.path.join(os.fspath(directory), project_name)
+    saving.check_writable(project, "directory", folder=True)
     common = {
-        "hypermodel": hypermodel,
-        "directory": str(directory),
+        "hypermodel": StopOnValueError(hypermodel, objective),
+        "directory": os.fspath(directory),
         "project_name": project_name,
         "overwrite": overwrite,
         "distribution_strategy": distribution_strategy,
@@ -228,7 +249,20 @@ def tune(
         **fit_kwargs: passed to the recipe's `fit` (`epochs`, ...).
 
     Returns:
-        `(best_model, best_hyperparameters)`.
+        `(best_model, best_hyperparameters)`; `(None, None)` on a worker of a
+        distributed search.
+
+    Raises:
+        ValueError: before the first trial, for an unknown recipe, `tuner` or
+            `objective`, a `max_trials` or `epochs` below 1, a `fit_kwargs`
+            name the recipe's `fit` does not take (or `batch_size`, which is
+            tuned), an `export_path` not ending in `.keras` or a `directory`
+            that cannot be written (see `recipes.saving.check_writable`), or
+            data without the validation split a `val_...` objective needs;
+            and the recipe's own `ValueError` when a trial raises one (bad
+            data, say), which stops the search. Rerunning in the same
+            `directory` then redoes that trial.
+        RuntimeError: when no trial completed (every one failed otherwise).
 
     Example:
 
@@ -243,15 +277,23 @@ def tune(
     >>> hp.get("code_size"), hp.get("noise")
     (16, 'none')
     """
-    import os
-
     from recipes import protocol, saving
 
     name, module = _recipe_module(recipe)
+    check_fit_kwargs(name, module, fit_kwargs)
     if data is None:
         data = protocol.load_data(module, seed=seed)
     info = getattr(data, "info", None)
     hypermodel = module.HyperModel(**(protocol.facts(module, info) if info else {}))
+    wanted = _objective(hypermodel, objective).name
+    if wanted.startswith("val_") and not has_validation(data):
+        raise ValueError(
+            f"`data` has no validation split, which `objective` {wanted!r} needs; "
+            f"give data with a 'val' split, or objective={wanted[4:]!r}."
+        )
+    saving.check_writable(directory, "directory", folder=True)
+    path = export_path or os.path.join(os.fspath(directory), name, "best.keras")
+    saving.check_writable(path, "export_path", suffix=".keras")
     search = make_tuner(
         hypermodel,
         tuner=tuner,
@@ -265,15 +307,18 @@ def tune(
         seed=seed,
     )
     # Keras Tuner reads `verbose` for its own display and passes it on to `fit`.
-    search.search(data, verbose=fit_kwargs.pop("verbose", verbose), **fit_kwargs)
+    try:
+        search.search(data, verbose=fit_kwargs.pop("verbose", verbose), **fit_kwargs)
+    except TrialError as stopped:
+        raise stopped.error from None
     if (
         "KERASTUNER_ORACLE_IP" in os.environ
         and os.environ.get("KERASTUNER_TUNER_ID") != "chief"
     ):
         return None, None  # a worker: the chief owns the results
+    check_completed(search.oracle, os.path.join(os.fspath(directory), name))
     best_hp = search.get_best_hyperparameters(1)[0]
     best_model = search.get_best_models(1)[0]
-    path = export_path or os.path.join(str(directory), name, "best.keras")
     saving.save_model(best_model, path)
     return best_model, best_hp
 

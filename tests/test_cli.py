@@ -120,7 +120,7 @@ def test_train_json_then_evaluate_table(capsys, tmp_path, digits_npz):
     trained = json.loads(out)
     assert trained["recipe"] == "autoencoder" and trained["dataset"] == "digits_small"
     assert err.splitlines() == ["trained 1 epoch", f"saved the model to {path}"]
-    assert path.is_file() and not list(tmp_path.glob("tmp*"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no partial
 
     status, out, err = run(capsys, "evaluate", path, "--data", digits_npz)
     assert status == 0, err

@@ -1,3 +1,4 @@
+import dataclasses
 import os
 import pathlib
 import socket
@@ -7,6 +8,7 @@ import textwrap
 
 import keras
 import keras_tuner
+import numpy as np
 import pytest
 
 import recipes
@@ -84,6 +86,60 @@ def test_bad_tuner_and_objective_list_the_valid_ones(tmp_path):
         tuning.make_tuner(hypermodel, max_trials=0, directory=tmp_path)
     with pytest.raises(ValueError, match="Unknown recipe"):
         tuning.tune("nope")
+
+
+def test_a_failing_trial_stops_the_search_and_a_rerun_works(tmp_path):
+    bundle = tiny(data.load("digits"), n=48)
+    x, y = bundle.train
+    x = x.copy()
+    x[0, 0, 0, 0] = np.nan
+    bad = dataclasses.replace(bundle, train=(x, y))
+    CountFits.fits = 0
+    kwargs = {"directory": tmp_path, "epochs": 1}
+    with pytest.raises(ValueError, match="`data train x` contains NaN or infinite"):
+        tuning.tune("autoencoder", bad, max_trials=2, callbacks=[CountFits()], **kwargs)
+    assert CountFits.fits == 0  # stopped at the first trial, before training
+    # The same search, with the data fixed, runs that trial again and finishes.
+    model, best = tuning.tune("autoencoder", bundle, max_trials=1, **kwargs)
+    assert isinstance(model, keras.Model) and best.get("code_size") == 16
+    assert (tmp_path / "autoencoder" / "best.keras").is_file()
+
+
+@pytest.mark.parametrize(
+    "case, match",
+    [
+        ("export_suffix", "`export_path` must end in '.keras'"),
+        ("export_in_a_file", "`export_path` .* cannot be written: .* is a file"),
+        ("directory_is_a_file", "`directory` .* is a file, not a folder"),
+        ("no_validation_split", "`data` has no validation split, which `objective`"),
+        ("epochs", "`epochs` must be an integer >= 1, got 0"),
+        ("max_trials", "`max_trials` must be an integer >= 1"),
+        ("objective", "`objective` must be one of"),
+        ("batch_size", "`batch_size` is a tuned hyperparameter"),
+        ("unknown_fit_option", r"Unknown fit options \['epoch'\] for the convnet"),
+    ],
+)
+def test_tune_refuses_bad_arguments_before_any_trial(tmp_path, case, match):
+    bundle = tiny(data.load("digits"), n=48)
+    (tmp_path / "file").write_text("x")
+    kwargs = {"directory": tmp_path / "search", "max_trials": 1, "epochs": 1}
+    changes = {
+        "export_suffix": {"export_path": tmp_path / "best.h5"},
+        "export_in_a_file": {"export_path": tmp_path / "file" / "best.keras"},
+        "directory_is_a_file": {"directory": tmp_path / "file"},
+        "no_validation_split": {"data": bundle.train},
+        "epochs": {"epochs": 0},
+        "max_trials": {"max_trials": 0},
+        "objective": {"objective": "val_f1"},
+        "batch_size": {"batch_size": 8},
+        "unknown_fit_option": {"epoch": 1},
+    }[case]
+    kwargs = {"data": bundle, **kwargs, **changes}
+    CountFits.fits = 0
+    with pytest.raises(ValueError, match=match):
+        tuning.tune("convnet", callbacks=[CountFits()], **kwargs)
+    assert CountFits.fits == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]  # nothing written
 
 
 def test_cli_tune_prints_the_best_trial(tmp_path, capsys):

@@ -43,6 +43,10 @@ def train(
 
     Returns:
         `{"recipe": name, "dataset": ..., **test metrics}`.
+
+    Raises:
+        ValueError: for an unknown recipe, bad data, or a `save` or
+            `checkpoint_dir` that cannot be written (before any training).
     """
     result, _, _ = _train(
         name,
@@ -68,8 +72,10 @@ def _train(
     from recipes import protocol, saving
 
     recipe = recipes.get(name)
-    if save is not None and not str(save).endswith(".keras"):
-        raise ValueError(f"`save` must end in '.keras', got {save!r}.")
+    if save is not None:
+        saving.check_writable(save, "save", suffix=".keras")
+    if checkpoint_dir is not None:
+        saving.check_writable(checkpoint_dir, "checkpoint_dir", folder=True)
     keras.utils.set_random_seed(seed)
     bundle = load_data(recipe, name, dataset=dataset, data=data, seed=seed)
     model = recipe.compile(recipe.build(**protocol.facts(recipe, bundle.info)))
@@ -195,32 +201,34 @@ def run_train(args):
 
 
 def run_evaluate(args):
-    """`recipes evaluate PATH`: the saved model's metrics on the test split."""
+    """`recipes evaluate PATH`: the saved model's metrics on the test split.
+
+    The file is checked and loaded by `recipes.saving.load_model`: a file that
+    cannot be used is a `ValueError` that says why.
+    """
     import keras
 
     import recipes
     from recipes import saving
 
-    if not os.path.isfile(args.path):
-        raise ValueError(f"`path` {args.path!r} is not a file.")
-    recipes.register_all()
-    model = keras.saving.load_model(args.path, safe_mode=True)
+    model = saving.load_model(args.path, recipe=args.recipe)
     name = args.recipe or saving.recipe_of(model)
-    if name is None:
-        raise ValueError(
-            f"`path` {args.path!r} holds a model no recipe built; name its recipe "
-            "with --recipe."
-        )
     recipe = recipes.get(name)
     keras.utils.set_random_seed(args.seed)
     bundle = load_data(
         recipe, name, dataset=args.dataset, data=args.data, seed=args.seed
     )
-    result = {
-        "recipe": name,
-        "dataset": bundle.info.name,
-        **recipe.evaluate(model, bundle),
-    }
+    try:
+        metrics = recipe.evaluate(model, bundle)
+    except (AttributeError, TypeError, KeyError, IndexError) as error:
+        if saving.recipe_of(model) is not None:
+            raise
+        reason = (str(error).strip().splitlines() or [""])[0]
+        raise ValueError(
+            f"`path` {args.path!r} holds a model no recipe built, which the {name} "
+            f"recipe cannot evaluate ({type(error).__name__}: {reason})."
+        ) from None
+    result = {"recipe": name, "dataset": bundle.info.name, **metrics}
     return _results(
         args, result, f"{args.path} ({name}) on {result['dataset']}, test split"
     )
@@ -231,14 +239,16 @@ def run_tune(args):
     import keras
 
     import recipes
-    from recipes import protocol, tuning
+    from recipes import protocol, saving, tuning
 
     recipe = recipes.get(args.name)
+    saving.check_writable(args.directory, "directory", folder=True)
+    out = args.out or os.path.join(args.directory, args.name, "best.keras")
+    saving.check_writable(out, "out", suffix=".keras")
     keras.utils.set_random_seed(args.seed)
     bundle = load_data(
         recipe, args.name, dataset=args.dataset, data=args.data, seed=args.seed
     )
-    out = args.out or os.path.join(args.directory, args.name, "best.keras")
     search = {
         "tuner": args.tuner,
         "max_trials": args.max_trials,
