@@ -68,7 +68,7 @@ def facts(recipe, info):
 
 def load_data(recipe, name=None, *, seed=0):
     """The recipe's `data` argument for dataset `name` (default: its `DATASET`)."""
-    return recipe.load_data(name or recipe.DATASET, seed=seed)
+    return recipe.load_data(recipe.DATASET if name is None else name, seed=seed)
 
 
 def fit_options(**options):

@@ -261,13 +261,38 @@ def test_bad_data_exits_2_naming_data(capsys, tmp_path, case, match):
         (["train", "convnet", "--dataset", "nope", "--epochs", "1"], "not available"),
         (["evaluate", "missing.keras"], "is not a file"),
         (["train"], "the following arguments are required: name"),
+        ([], "the following arguments are required: COMMAND"),
+        (["fly"], "invalid choice: 'fly'"),
+        (["list", "--bogus"], "unrecognized arguments: --bogus"),
+        (["train", "convnet", "--dataset", ""], "`--dataset` must name a dataset"),
+        (["train", "convnet", "--dataset", " "], "`--dataset` must name a dataset"),
+        (["train", "convnet", "--seed", "-1"], "`seed` must be an integer in [0"),
+        (["train", "convnet", "--seed", "abc"], "argument --seed: invalid int"),
+        (["train", "convnet", "--epochs", "1.5"], "argument --epochs: invalid int"),
+        (["train", "convnet", "--epochs", "-3"], "`epochs` must be an integer >= 1"),
+        (["train", "convnet", "--batch-size", "0"], "`batch_size` must be an integer"),
+        (["train", "convnet", "--save", "x.h5"], "`save` must end in '.keras'"),
+        (["train", "convnet", "--data", "README.md"], "`--data` 'README.md' must be"),
+        (["evaluate", "README.md"], "is not a .keras file"),
+        (["evaluate", "saved_models/convnet.keras", "--recipe", "nope"], "Unknown"),
+        (
+            ["evaluate", "saved_models/vae.keras", "--recipe", "convnet"],
+            "holds a model of the vae recipe, not of the convnet recipe",
+        ),
+        (["evaluate", "saved_models/convnet.keras", "--seed", "-2"], "`seed` must"),
+        (["tune", "nope"], "Unknown recipe 'nope'"),
+        (["tune", "convnet", "--tuner", "nope"], "`tuner` must be one of"),
+        (["tune", "convnet", "--max-trials", "0"], "`max_trials` must be an integer"),
+        (["tune", "convnet", "--objective", "val_f1"], "`objective` must be one of"),
+        (["tune", "convnet", "--epochs", "0"], "`epochs` must be an integer >= 1"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(capsys, argv, match):
-    status, _, err = run(capsys, *argv)
-    assert status == 2
+    status, out, err = run(capsys, *argv)
+    assert status == 2 and out == ""
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and match in lines[0]
+    assert len(lines) == 1 and match in lines[0], lines
+    assert "Epoch" not in err  # refused before any training
 
 
 def test_evaluate_asks_for_the_recipe_of_a_foreign_model(capsys, tmp_path):

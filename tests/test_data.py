@@ -73,10 +73,62 @@ def test_bad_split_is_refused(split):
 
 
 def test_unknown_dataset_offline_error_lists_embedded_names(tmp_path):
-    with pytest.raises(ValueError, match="digits, digits_m, japanese_vowels"):
+    with pytest.raises(ValueError, match=", ".join(data.EMBEDDED)):
         data.load("no_such_dataset_anywhere", data_dir=tmp_path)
     with pytest.raises(ValueError, match="not available.*not prepared"):
         data.load("mnist", data_dir=tmp_path, download=False)
+
+
+def test_offline_download_fails_fast_and_writes_nothing(tmp_path, monkeypatch):
+    from recipes.data import downloads
+
+    probed = []
+
+    def offline(host=downloads.HOST, timeout=downloads.TIMEOUT):
+        probed.append((host, timeout))
+        return False
+
+    monkeypatch.setattr(downloads, "reachable", offline)
+    data_dir = tmp_path / "tfds"
+    with pytest.raises(ValueError, match="'mnist' is not available.*no network"):
+        data.load("mnist", data_dir=data_dir)
+    assert probed == [(downloads.HOST, downloads.TIMEOUT)]  # one attempt
+    assert not data_dir.exists()
+
+
+@pytest.mark.skipif(
+    __import__("recipes.data.downloads").data.downloads.reachable(),
+    reason="the network is reachable: this checks the offline path",
+)
+def test_offline_mnist_is_refused_without_retrying(tmp_path):
+    with pytest.raises(ValueError, match="no network: storage.googleapis.com"):
+        data.load("mnist", data_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_download_leaves_only_what_was_there(tmp_path):
+    from recipes.data.downloads import nothing_left_on_failure
+
+    (tmp_path / "downloads").mkdir()
+    (tmp_path / "downloads" / "kept.zip").write_bytes(b"an earlier download")
+    with pytest.raises(OSError, match="connection reset"):
+        with nothing_left_on_failure(tmp_path):
+            (tmp_path / "downloads" / "part.tmp").write_bytes(b"half")
+            (tmp_path / "mnist" / "3.0.1.incomplete").mkdir(parents=True)
+            (tmp_path / "mnist" / "3.0.1.incomplete" / "shard").write_bytes(b"x")
+            raise OSError("connection reset")
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    assert left == ["downloads", "downloads/kept.zip"]
+
+    created = tmp_path / "new_root"
+    with pytest.raises(KeyboardInterrupt):
+        with nothing_left_on_failure(created):
+            (created / "downloads").mkdir(parents=True)
+            raise KeyboardInterrupt
+    assert not created.exists()
+    with nothing_left_on_failure(created):  # success keeps what was written
+        (created / "done").mkdir(parents=True)
+    assert (created / "done").is_dir()
 
 
 @pytest.fixture(scope="module")

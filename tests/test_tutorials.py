@@ -35,7 +35,8 @@ def check_outputs(out, output):
         with Image.open(picture) as image:
             assert image.text.get("Title"), f"{picture.name} has no title"
     assert list(out.rglob("*.keras")), "the tutorial saved no model"
-    leftovers = [p.name for p in out.rglob("tmp*")]
+    leftovers = [p.name for p in out.rglob("*") if ".partial-" in p.name]
+    leftovers += [p.name for p in out.rglob("tmp*")]
     assert not leftovers, f"temporary files left behind: {leftovers}"
 
 

@@ -80,7 +80,9 @@ def main(argv=None):
         argv: the arguments after `recipes` (default: `sys.argv[1:]`).
 
     Returns:
-        The exit status: 0, 2 for bad input, 130 when interrupted (Ctrl-C).
+        The exit status: 0; 2 for bad input; 1 for a run that failed
+        otherwise (a search in which no trial completed); 130 when
+        interrupted (Ctrl-C). Every failure prints one line on standard error.
     """
     from recipes.cli import commands, options
 
@@ -98,10 +100,10 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"{prog}: {commands.interrupted(args)}", file=sys.stderr)
         return INTERRUPTED
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, RuntimeError) as error:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
         print(f"{prog}: error: {reason}", file=sys.stderr)
-        return 2
+        return 1 if isinstance(error, RuntimeError) else 2
     if text:
         print(text, file=results)
     return 0

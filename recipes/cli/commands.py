@@ -66,7 +66,6 @@ def _train(
     name, *, dataset, data, epochs, batch_size, seed, save, checkpoint_dir, verbose
 ):
     """`train`, also returning the `fit`'s `History` and whether it restored weights."""
-    import keras
 
     import recipes
     from recipes import protocol, saving
@@ -76,7 +75,7 @@ def _train(
         saving.check_writable(save, "save", suffix=".keras")
     if checkpoint_dir is not None:
         saving.check_writable(checkpoint_dir, "checkpoint_dir", folder=True)
-    keras.utils.set_random_seed(seed)
+    _seed(seed)
     bundle = load_data(recipe, name, dataset=dataset, data=data, seed=seed)
     model = recipe.compile(recipe.build(**protocol.facts(recipe, bundle.info)))
     watch = _restoration_watch()
@@ -121,6 +120,15 @@ def _restoration_watch():
     return RestorationWatch()
 
 
+def _seed(seed):
+    """Checks `seed` (a `ValueError` naming it), then seeds Python, NumPy and Keras."""
+    import keras
+
+    from recipes import validation
+
+    keras.utils.set_random_seed(validation.check_seed(seed, allow_none=False))
+
+
 def load_data(recipe, name, *, dataset=None, data=None, seed=0):
     """A recipe's `data` argument: a named dataset, or your own from `data`.
 
@@ -142,6 +150,8 @@ def load_data(recipe, name, *, dataset=None, data=None, seed=0):
     from recipes import protocol
     from recipes.cli import userdata
 
+    if dataset is not None and (not isinstance(dataset, str) or not dataset.strip()):
+        raise ValueError(f"`--dataset` must name a dataset, got {dataset!r}.")
     if data is None:
         return protocol.load_data(recipe, dataset, seed=seed)
     if dataset is not None:
@@ -206,7 +216,6 @@ def run_evaluate(args):
     The file is checked and loaded by `recipes.saving.load_model`: a file that
     cannot be used is a `ValueError` that says why.
     """
-    import keras
 
     import recipes
     from recipes import saving
@@ -214,7 +223,7 @@ def run_evaluate(args):
     model = saving.load_model(args.path, recipe=args.recipe)
     name = args.recipe or saving.recipe_of(model)
     recipe = recipes.get(name)
-    keras.utils.set_random_seed(args.seed)
+    _seed(args.seed)
     bundle = load_data(
         recipe, name, dataset=args.dataset, data=args.data, seed=args.seed
     )
@@ -236,7 +245,6 @@ def run_evaluate(args):
 
 def run_tune(args):
     """`recipes tune NAME`: searches, lists the trials from 0, returns the best's metrics."""
-    import keras
 
     import recipes
     from recipes import protocol, saving, tuning
@@ -245,7 +253,7 @@ def run_tune(args):
     saving.check_writable(args.directory, "directory", folder=True)
     out = args.out or os.path.join(args.directory, args.name, "best.keras")
     saving.check_writable(out, "out", suffix=".keras")
-    keras.utils.set_random_seed(args.seed)
+    _seed(args.seed)
     bundle = load_data(
         recipe, args.name, dataset=args.dataset, data=args.data, seed=args.seed
     )

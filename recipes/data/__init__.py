@@ -27,7 +27,7 @@ import keras
 import numpy as np
 
 from recipes import validation
-from recipes.data import embedded
+from recipes.data import downloads, embedded
 
 EMBEDDED = ("digits", "digits_m", "japanese_vowels")
 
@@ -112,7 +112,9 @@ def load(
             to 1, or one that leaves a part with fewer examples than
             classes), `seed` or `as_numpy`, or a name that is neither
             embedded nor available through TFDS (the message lists the
-            embedded names).
+            embedded names). Offline, a TFDS download is refused after one
+            connection attempt of a few seconds (`recipes.data.downloads`),
+            and a download that fails leaves nothing in `data_dir`.
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"`name` must be a non-empty string, got {name!r}.")
@@ -231,8 +233,17 @@ def _tfds_bundle(name, data_dir, download, as_numpy):
     if not builder.is_prepared():
         if not download:
             raise ValueError(_unavailable(name, "not prepared and download=False"))
+        if not downloads.reachable():
+            raise ValueError(
+                _unavailable(
+                    name,
+                    f"no network: {downloads.HOST[0]} did not answer within "
+                    f"{downloads.TIMEOUT:g} s",
+                )
+            )
         try:
-            builder.download_and_prepare()
+            with downloads.nothing_left_on_failure(builder.data_dir_root):
+                builder.download_and_prepare()
         except Exception as error:
             raise ValueError(_unavailable(name, error)) from error
     splits = builder.info.splits
