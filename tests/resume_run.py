@@ -3,11 +3,15 @@
 Run by `tests/test_resume.py` in a process of its own:
 
     python -m tests.resume_run NAME CHECKPOINT_DIR LOG EPOCHS [KILL_AT_EPOCH]
+    python -m tests.resume_run --tune NAME DIRECTORY LOG TRIALS [KILL_IN_TRIAL]
 
 Each epoch's start and end are appended to `LOG` as `begin N` and `end N`
 (flushed to disk at once). With `KILL_AT_EPOCH`, the process sends itself
 SIGKILL after the first batch of that epoch, as a power cut or the kernel's
-out-of-memory killer would: no Python code runs after it.
+out-of-memory killer would: no Python code runs after it. With `--tune`, a
+search of `TRIALS` one-epoch trials runs in `DIRECTORY`; each trial's fit
+appends `fit` to `LOG`, and the process kills itself during the fit of trial
+`KILL_IN_TRIAL` (counted from 0 in this process).
 """
 
 import os
@@ -19,7 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 
 import recipes  # noqa: E402
-from recipes import protocol  # noqa: E402
+from recipes import protocol, tuning  # noqa: E402
 from tests.helpers import tiny  # noqa: E402
 
 
@@ -68,5 +72,41 @@ def main(name, checkpoint_dir, log, epochs, kill_at_epoch=None):
     )
 
 
+class TrialLog(EpochLog):
+    """Appends `fit` per trial; kills the process in the fit of trial `kill_in`."""
+
+    fits = 0  # Keras Tuner copies the callbacks for each trial: counted here
+
+    def on_train_begin(self, logs=None):
+        type(self).fits += 1
+        self.write("fit")
+        self.epoch = type(self).fits - 1  # the trial's number in this process
+
+    def on_epoch_begin(self, epoch, logs=None):
+        pass
+
+    def on_epoch_end(self, epoch, logs=None):
+        pass
+
+
+def search(name, directory, log, trials, kill_in=None):
+    keras.utils.set_random_seed(0)
+    recipe = recipes.get(name)
+    data = tiny(protocol.load_data(recipe), n=48)
+    kill = None if kill_in is None else int(kill_in)
+    tuning.tune(
+        name,
+        data,
+        max_trials=int(trials),
+        directory=directory,
+        epochs=1,
+        callbacks=[TrialLog(log, kill)],
+        verbose=0,
+    )
+
+
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    if sys.argv[1] == "--tune":
+        search(*sys.argv[2:])
+    else:
+        main(*sys.argv[1:])

@@ -1,9 +1,11 @@
-"""A fit killed mid-epoch resumes after its last finished epoch, for every recipe.
+"""Killed work resumes: a fit after its last finished epoch, a search after its trials.
 
 Each recipe trains in a process of its own with `checkpoint_dir`; the process
 kills itself (SIGKILL) during an epoch, and the same command run again must
 start at the epoch after the last one that finished and end at the last epoch.
 The ConvNet runs in the default suite; every other recipe with `-m slow`.
+A search killed during a trial, run again, keeps the trials that finished and
+runs the rest (the killed one again).
 """
 
 import os
@@ -24,15 +26,14 @@ NAMES = [
 ]
 
 
-def fit_in_a_process(name, checkpoint_dir, log, *kill_at):
+def in_a_process(*argv):
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "KERAS_BACKEND": keras.backend.backend(),
     }
-    argv = [sys.executable, "-m", "tests.resume_run", name, checkpoint_dir, log]
     return subprocess.run(
-        [*argv, str(EPOCHS), *map(str, kill_at)],
+        [sys.executable, "-m", "tests.resume_run", *map(str, argv)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -45,14 +46,14 @@ def fit_in_a_process(name, checkpoint_dir, log, *kill_at):
 @pytest.mark.parametrize("name", NAMES)
 def test_a_killed_fit_resumes_after_its_last_finished_epoch(name, tmp_path):
     checkpoints, log = tmp_path / "checkpoints", tmp_path / "epochs.log"
-    killed = fit_in_a_process(name, checkpoints, log, KILL_AT)
+    killed = in_a_process(name, checkpoints, log, EPOCHS, KILL_AT)
     assert killed.returncode == -9, killed.stderr[-3000:]  # SIGKILL, mid-epoch
     first = log.read_text().splitlines()
     assert first[-2:] == [f"begin {KILL_AT}", f"killed {KILL_AT}"], first
     assert f"end {KILL_AT - 1}" in first and f"end {KILL_AT}" not in first
 
     log.unlink()
-    resumed = fit_in_a_process(name, checkpoints, log)
+    resumed = in_a_process(name, checkpoints, log, EPOCHS)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     expected = [
         f"{edge} {epoch}"
@@ -60,3 +61,20 @@ def test_a_killed_fit_resumes_after_its_last_finished_epoch(name, tmp_path):
         for edge in ("begin", "end")
     ]
     assert log.read_text().splitlines() == expected
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
+def test_a_killed_search_redoes_only_the_trial_it_was_in(tmp_path):
+    search, log = tmp_path / "search", tmp_path / "trials.log"
+    killed = in_a_process("--tune", "convnet", search, log, 3, 1)
+    assert killed.returncode == -9, killed.stderr[-3000:]  # in trial 1's fit
+    assert log.read_text().splitlines() == ["fit", "fit", "killed 1"]
+
+    log.unlink()
+    resumed = in_a_process("--tune", "convnet", search, log, 3)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    # Trial 0 finished and is kept; the killed trial 1 and trial 2 are run.
+    assert log.read_text().splitlines() == ["fit", "fit"]
+    assert (search / "convnet" / "best.keras").is_file()
+    trials = sorted(p.name for p in (search / "convnet").glob("trial_*"))
+    assert len(trials) == 3
