@@ -20,6 +20,7 @@ QUALITY = {
     "gan": "benchmarks.gan",
     "msda": "benchmarks.msda",  # marginalized denoising features across domains
     "siamese": "benchmarks.siamese",
+    "style": "benchmarks.style",  # style transfer on the sample photographs, not a recipe
     "tuning": "benchmarks.tuning",  # a ConvNet hyperparameter search, not a recipe
     "vae": "benchmarks.vae",
 }
