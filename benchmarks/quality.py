@@ -15,13 +15,16 @@ from benchmarks.common import run_sections  # noqa: E402
 QUALITY = {
     "autoencoder": "benchmarks.autoencoder",
     "bilstm": "benchmarks.bilstm",
+    "cam": "benchmarks.cam",  # class activation maps of a ConvNet, not a recipe
     "convnet": "benchmarks.convnet",
     "dann": "benchmarks.dann",
+    "fewshot": "benchmarks.fewshot",  # protonet, siamese and pixels on unseen alphabets
     "gan": "benchmarks.gan",
     "msda": "benchmarks.msda",  # marginalized denoising features across domains
     "siamese": "benchmarks.siamese",
     "style": "benchmarks.style",  # style transfer on the sample photographs, not a recipe
     "tuning": "benchmarks.tuning",  # a ConvNet hyperparameter search, not a recipe
+    "unet": "benchmarks.unet",
     "vae": "benchmarks.vae",
 }
 

@@ -8,7 +8,7 @@ defers this to the subcommands that need it).
 
 >>> import recipes
 >>> recipes.available()
-['autoencoder', 'bilstm', 'convnet', 'dann', 'gan', 'siamese', 'vae']
+['autoencoder', 'bilstm', 'convnet', 'dann', 'gan', 'protonet', 'siamese', 'unet', 'vae']
 >>> convnet = recipes.get("convnet")
 """
 
@@ -27,7 +27,9 @@ _RECIPES = {
     "convnet": "recipes.convnet",
     "dann": "recipes.dann",
     "gan": "recipes.gan",
+    "protonet": "recipes.protonet",
     "siamese": "recipes.siamese",
+    "unet": "recipes.unet",
     "vae": "recipes.vae",
 }
 

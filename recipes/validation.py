@@ -23,6 +23,7 @@ from recipes.validation_data import (  # noqa: F401 (re-exported)
     check_dataset,
     check_inputs,
     check_labels,
+    check_segmentation,
     check_supervised,
     first_batch,
     is_dataset,

@@ -341,6 +341,57 @@ def check_supervised(
     return x, y
 
 
+def check_segmentation(split, name, *, shape, num_classes):
+    """Checks an `(x, masks)` split of a segmentation recipe.
+
+    `x` must be images of `shape` `(height, width, channels)`; the masks
+    `(height, width, 1)`: values in [0, 1] for one class (a binary mask, soft
+    values allowed), integer class indices in `[0, num_classes)` for more. A
+    dataset is checked on its structure and first batch.
+
+    Args:
+        split: `(x, masks)` arrays, a dataset of them, or `None`.
+        name: the argument's name for the error message.
+        shape: required shape of one image.
+        num_classes: 1 for binary masks, else the number of classes.
+
+    Returns:
+        The split with `x` and the masks as float32 NumPy arrays (datasets
+        unchanged), or `None` for `None`.
+
+    Raises:
+        ValueError: see `check_array` and `check_dataset`, and for masks of
+            the wrong shape or values.
+    """
+    if split is None:
+        return None
+    mask_shape = (*tuple(shape)[:-1], 1)
+    if is_dataset(split) or is_py_dataset(split):
+        batch = check_dataset(split, name, shape=shape, labels=True, num_classes=None)
+        masks = [np.asarray(batch[1])]
+    else:
+        if not isinstance(split, (tuple, list)) or len(split) != 2:
+            raise ValueError(f"`{name}` must be an (x, masks) pair of arrays.")
+        x = check_array(split[0], f"{name} x", shape=shape)
+        masks = [check_array(split[1], f"{name} y", shape=mask_shape)]
+        if len(masks[0]) != len(x):
+            raise ValueError(
+                f"`{name} y` has {len(masks[0])} masks for {len(x)} images."
+            )
+    y = check_array(masks[0], f"{name} y", shape=mask_shape)
+    if num_classes == 1:
+        if y.min() < 0 or y.max() > 1:
+            raise ValueError(
+                f"`{name} y` binary masks must lie in [0, 1], "
+                f"got [{y.min():g}, {y.max():g}]."
+            )
+    else:
+        check_labels(y, f"{name} y", num_classes=num_classes)
+    if is_dataset(split) or is_py_dataset(split):
+        return split
+    return x, y
+
+
 def check_inputs(split, name, *, shape, low=None, high=None):
     """Checks the inputs `x` of a split whose labels are not used.
 

@@ -24,20 +24,26 @@ import recipes
 from recipes import (
     autoencoder,
     bilstm,
+    cam,
     convnet,
     dann,
     data,
+    fewshot,
     gan,
     layers,
     losses,
     metrics,
+    protonet,
     schedules,
     siamese,
+    style,
     training,
+    unet,
     vae,
     validation,
 )
 from recipes.bilstm import splits as bilstm_splits
+from recipes.data import localisation
 from tests.helpers import Batches
 
 RNG = np.random.default_rng(0)
@@ -95,6 +101,8 @@ def built(name, compiled=True, **compile_options):
 convnet_model, autoencoder_model, vae_model, gan_model, dann_model, siamese_model, bilstm_model = (
     functools.partial(built, name) for name in BUILD
 )  # fmt: skip
+BUILD["protonet"] = lambda: protonet.build(input_shape=(8, 8, 1), width=4, blocks=3)
+protonet_model = functools.partial(built, "protonet")
 
 
 def fit(recipe, model, data_, **options):
@@ -118,6 +126,18 @@ def mismatched_domains():
 # ---------------------------------------------------------------- cases ---
 
 NAN, HUGE = float("nan"), 1e30
+COLOUR = RNG.random((16, 16, 3)).astype("float32")  # a tiny RGB image for style
+GREY = COLOUR[..., :1]  # the same image with one channel
+
+@functools.cache
+def unet_model(compiled=True):
+    """A tiny U-Net on 8x8 RGB images (X3), compiled or not."""
+    model = unet.build(input_shape=(8, 8, 3), filters=2, depth=1)
+    return unet.compile(model) if compiled else model
+
+
+MASKS = (X3[..., :1] > 0.5).astype("float32")  # binary masks of X3's size
+
 
 CASES = [
     # -- recipes.validation: the shared checks themselves --
@@ -272,6 +292,7 @@ CASES = [
     ("dann_fit_target_huge", lambda: dann_fit(target=changed(X3, HUGE)), "`target train x` has values"),
     ("dann_evaluate_target_shape", lambda: dann.evaluate(dann_model(), (X3, Y), X), "`target test x` examples must have shape"),
     ("dann_load_data_source_shape", mismatched_domains, "`source` 'japanese_vowels'"),
+    ("dann_load_data_source_glyphs", lambda: dann.load_data("digits", source="glyphs"), "`source` 'glyphs'"),
     ("dann_load_data_seed", lambda: dann.load_data(seed=-1), "`seed`"),
     ("dann_proxy_empty_source", lambda: dann.proxy_a_distance(np.zeros((0, 4)), np.ones((8, 4))), "`features_source`"),
     ("dann_proxy_empty_target", lambda: dann.proxy_a_distance(np.zeros((8, 4)), []), "`features_target`"),
@@ -299,6 +320,26 @@ CASES = [
     ("siamese_one_shot_seed", lambda: siamese.one_shot_accuracy(None, X, Y, seed=-1), "`seed`"),
     ("siamese_embed_batch", lambda: siamese.embed(siamese_model(), X, batch_size=0), "`batch_size`"),
     ("siamese_evaluate_batch", lambda: siamese.evaluate(siamese_model(), (X, Y), batch_size=0), "`batch_size`"),
+    # -- protonet and recipes.fewshot (X: 4 classes of 4 images) --
+    ("protonet_build_shape_small", lambda: protonet.build(input_shape=(8, 8, 1)), "`input_shape`"),
+    ("protonet_build_width", lambda: protonet.build(width=0), "`width`"),
+    ("protonet_fit_uncompiled", lambda: fit(protonet, protonet_model(False), (X, Y), batch_size=1), "`model` is not compiled"),
+    ("protonet_fit_n_way_one", lambda: fit(protonet, protonet_model(), (X, Y), batch_size=1, n_way=1), "`n_way`"),
+    ("protonet_fit_n_way_above_classes", lambda: fit(protonet, protonet_model(), (X, Y), batch_size=1, n_way=5), "`n_way`"),
+    ("protonet_fit_k_shot_zero", lambda: fit(protonet, protonet_model(), (X, Y), batch_size=1, k_shot=0), "`k_shot`"),
+    ("protonet_fit_too_few_images", lambda: fit(protonet, protonet_model(), (X, Y), batch_size=8, n_way=4, k_shot=3), "`k_shot`=3"),
+    ("protonet_fit_episodes", lambda: fit(protonet, protonet_model(), (X, Y), batch_size=1, episodes_per_epoch=0), "`episodes_per_epoch`"),
+    ("protonet_fit_nan", lambda: fit(protonet, protonet_model(), (changed(X, NAN), Y), batch_size=1), "`data train x` contains NaN"),
+    ("protonet_evaluate_n_way", lambda: protonet.evaluate(protonet_model(), (X, Y), n_way=5), "`n_way`"),
+    ("protonet_evaluate_too_few_images", lambda: protonet.evaluate(protonet_model(), (X, Y), k_shot=4), "`k_shot`=4"),
+    ("protonet_episodes_n_way", lambda: protonet.Episodes(X, Y, n_way=1, k_shot=1, n_query=1, episodes=1), "`n_way`"),
+    ("fewshot_n_way_one", lambda: fewshot.accuracy(None, X, Y, n_way=1), "`n_way`"),
+    ("fewshot_n_way_above_classes", lambda: fewshot.accuracy(None, X, Y, n_way=5), "`n_way`"),
+    ("fewshot_k_shot_zero", lambda: fewshot.accuracy(None, X, Y, k_shot=0), "`k_shot`"),
+    ("fewshot_too_few_images", lambda: fewshot.accuracy(None, X, Y, n_way=2, k_shot=4), "`k_shot`=4"),
+    ("fewshot_rule", lambda: fewshot.accuracy(None, X, Y, rule="mean"), "`rule`"),
+    ("fewshot_trials", lambda: fewshot.accuracy(None, X, Y, trials=0), "`trials`"),
+    ("fewshot_model", lambda: fewshot.accuracy("pixels", X, Y), "`model`"),
     # -- bilstm --
     ("bilstm_build_shape_zero", lambda: bilstm.build(input_shape=(0, 8, 1)), "`input_shape time`"),
     ("bilstm_build_features_zero", lambda: bilstm.build(input_shape=(None, 0)), "`input_shape features`"),
@@ -318,11 +359,34 @@ CASES = [
     # -- recipes.data --
     ("data_load_split_sum", lambda: data.load("digits", split=(0.5, 0.5, 0.5)), "`split`"),
     ("data_load_split_few_test", lambda: data.load("digits", split=(0.9, 0.095, 0.005)), "`split` (0.9, 0.095, 0.005) leaves 9 test examples for 10 classes"),
+    ("data_load_syn_digits_split_few_test", lambda: data.load("syn_digits", split=(0.9995, 0.0004, 0.0001)), "`split` (0.9995, 0.0004, 0.0001) leaves 1 test examples for 10 classes"),
     ("data_load_split_few_val", lambda: data.load("japanese_vowels", split=(0.98, 0.01, 0.01)), "`split`"),
     ("data_load_seed_negative", lambda: data.load("digits", seed=-1), "`seed`"),
     ("data_load_seed_string", lambda: data.load("digits", seed="0"), "`seed`"),
     ("data_load_seed_float", lambda: data.load("digits", seed=0.5), "`seed`"),
     ("data_load_as_numpy", lambda: data.load("digits", as_numpy="yes"), "`as_numpy`"),
+    # -- unet, recipes.cam and the localisation data --
+    ("unet_build_shape_zero", lambda: unet.build(input_shape=(0, 8, 3)), "`input_shape`"),
+    ("unet_build_shape_open", lambda: unet.build(input_shape=(None, 8, 3)), "`input_shape`"),
+    ("unet_build_depth", lambda: unet.build(depth=0), "`depth`"),
+    ("unet_build_upsampling", lambda: unet.build(upsampling="nearest"), "`upsampling`"),
+    ("unet_compile_loss", lambda: unet.compile(unet_model(False), loss="hinge"), "`loss`"),
+    ("unet_fit_uncompiled", lambda: fit(unet, unet_model(False), (X3, MASKS)), "`model` is not compiled"),
+    ("unet_fit_channels", lambda: fit(unet, unet_model(), (X, MASKS)), "`data train x`"),
+    ("unet_fit_mask_values", lambda: fit(unet, unet_model(), (X3, MASKS * 2)), "`data train y`"),
+    ("unet_fit_mask_shape", lambda: fit(unet, unet_model(), (X3, Y)), "`data train y`"),
+    ("unet_fit_nan", lambda: fit(unet, unet_model(), (changed(X3, NAN), MASKS)), "`data train x` contains NaN"),
+    ("unet_evaluate_batch", lambda: unet.evaluate(unet_model(), (X3, MASKS), batch_size=0), "`batch_size`"),
+    ("unet_iou_shapes", lambda: unet.iou(MASKS, MASKS[:, :4]), "`y_true`"),
+    ("dice_loss_smooth", lambda: losses.DiceLoss(smooth=0.0), "`smooth`"),
+    ("dice_crossentropy_weight", lambda: losses.DiceCrossEntropy(dice_weight=-1.0), "`dice_weight`"),
+    ("cam_layer_name", lambda: cam.grad_cam(convnet_model(), X, layer_name="no_such_layer"), "`layer_name`"),
+    ("cam_channels", lambda: cam.grad_cam(convnet_model(), X3), "`images`"),
+    ("cam_not_gap", lambda: cam.class_activation_maps(convnet_model(), X), "`model`"),
+    ("cam_class_index", lambda: cam.grad_cam(convnet_model(), X, class_index=9), "`class_index`"),
+    ("localisation_canvas_size", lambda: localisation.make_canvases(X, seed=0, canvas_size=0), "`canvas_size`"),
+    ("localisation_seed", lambda: localisation.make_canvases(X, seed=-1), "`seed`"),
+    ("localisation_scale_range", lambda: localisation.make_canvases(X, seed=0, scale_range=(4, 100)), "`scale_range`"),
     # -- recipes.metrics and recipes.losses --
     ("frechet_one_image", lambda: metrics.frechet_distance(X[:1], X, metrics.penultimate_features(convnet_model())), "`real`"),
     ("frechet_shape", lambda: metrics.frechet_distance(X3, X, metrics.penultimate_features(convnet_model())), "`images`"),
@@ -344,6 +408,35 @@ CASES = [
     ("euclidean_epsilon", lambda: layers.EuclideanDistance(epsilon=-1.0), "`epsilon`"),
     ("cosine_epsilon", lambda: layers.CosineSimilarity(epsilon=0.0), "`epsilon`"),
     ("weighted_l1_regularizer", lambda: layers.WeightedL1Similarity(alpha_regularizer="l3"), "`alpha_regularizer`"),
+    # -- recipes.style (COLOUR, GREY: tiny content images; bad input is refused before any step) --
+    ("style_channels_differ", lambda: style.transfer(COLOUR, GREY, steps=1), "`style` has 1 channels but `content` has 3"),
+    ("style_content_rank", lambda: style.transfer(COLOUR[None], COLOUR, steps=1), "`content`"),
+    ("style_content_channels", lambda: style.transfer(np.zeros((16, 16, 2)), COLOUR, steps=1), "`content`"),
+    ("style_content_small", lambda: style.transfer(COLOUR[:4], COLOUR, steps=1), "`content`"),
+    ("style_content_range", lambda: style.transfer(COLOUR * 255, COLOUR, steps=1), "`content`"),
+    ("style_style_nan", lambda: style.transfer(COLOUR, changed(COLOUR, NAN), steps=1), "`style`"),
+    ("style_unknown_style_layer", lambda: style.transfer(COLOUR, COLOUR, style_layers=["block9_conv1"], steps=1), "`layers` ['block9_conv1']"),
+    ("style_unknown_content_layer", lambda: style.transfer(COLOUR, COLOUR, content_layers=["conv4_2"], steps=1), "`layers` ['conv4_2']"),
+    ("style_no_style_layers", lambda: style.transfer(COLOUR, COLOUR, style_layers=[]), "`style_layers`"),
+    ("style_dense_layer", lambda: style.layer_outputs(convnet_model(False), ["label"]), "`layers` 'label'"),
+    ("style_alpha_zero", lambda: style.transfer(COLOUR, COLOUR, alpha=0.0), "`alpha`"),
+    ("style_beta_negative", lambda: style.transfer(COLOUR, COLOUR, beta=-1.0), "`beta`"),
+    ("style_tv_negative", lambda: style.transfer(COLOUR, COLOUR, tv=-0.1), "`tv`"),
+    ("style_layer_weight_zero", lambda: style.transfer(COLOUR, COLOUR, style_weights=[1, 1, 0, 1]), "`style_weights`"),
+    ("style_layer_weights_count", lambda: style.transfer(COLOUR, COLOUR, style_weights=[1.0]), "`style_weights`"),
+    ("style_steps_zero", lambda: style.transfer(COLOUR, COLOUR, steps=0), "`steps`"),
+    ("style_steps_float", lambda: style.synthesize_texture(COLOUR, steps=2.5), "`steps`"),
+    ("style_learning_rate", lambda: style.transfer(COLOUR, COLOUR, learning_rate=0.0), "`learning_rate`"),
+    ("style_init", lambda: style.transfer(COLOUR, COLOUR, init="style"), "`init`"),
+    ("style_seed", lambda: style.transfer(COLOUR, COLOUR, seed=-1), "`seed`"),
+    ("style_model_channels", lambda: style.transfer(COLOUR, COLOUR, model=style.random_convnet(channels=1, widths=(4,)), content_layers=["block1_conv1"], style_layers=["block1_conv1"]), "`content` has shape (16, 16, 3) but `model` takes"),
+    ("style_texture_size", lambda: style.synthesize_texture(COLOUR, size=(4, 4)), "`size`"),
+    ("style_texture_tv", lambda: style.synthesize_texture(COLOUR, tv=-1.0), "`tv`"),
+    ("style_load_unknown", lambda: style.load_image("mona_lisa"), "`source`"),
+    ("style_load_channels", lambda: style.load_image("china", channels=4), "`channels`"),
+    ("style_load_size", lambda: style.load_image("china", size=0), "`size`"),
+    ("style_resize_size", lambda: style.resize(COLOUR, (16,)), "`size`"),
+    ("style_random_widths", lambda: style.random_convnet(widths=(8, 0)), "`widths`"),
 ]  # fmt: skip
 
 
@@ -389,6 +482,10 @@ CONTROLS = [
     ("proxy_a_distance", lambda: dann.proxy_a_distance(np.zeros((2, 2)), np.ones((2, 2)))),
     ("lambda_schedule", lambda: [schedules.lambda_schedule(p) for p in (0, 0.5, 1)]),
     ("make_pairs_seed", lambda: siamese.make_pairs(X, Y, seed=np.int64(3))),
+    ("style_grey_pair", lambda: style.check_pair(GREY, GREY)),
+    ("style_layer_outputs", lambda: style.layer_outputs(style.random_convnet(widths=(4,)), "block1_conv1")),
+    ("protonet_fit_episodes", lambda: trains_one_epoch(protonet, protonet_model(), (X, Y), batch_size=1, n_way=4, k_shot=3)),
+    ("fewshot_accuracy", lambda: fewshot.accuracy(None, X, Y, n_way=4, k_shot=3, trials=5)),
 ]  # fmt: skip
 
 

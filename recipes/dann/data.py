@@ -42,8 +42,12 @@ class DomainData:
 def load_data(name=DATASET, *, source=SOURCE, seed=0):
     """Loads a source and a target dataset with the same example shape.
 
-    Grey source images get as many channels as the target by repeating the grey
-    channel (`digits` (8, 8, 1) becomes (8, 8, 3) to match `digits_m`).
+    Any two datasets of one example shape and one set of classes pair:
+    `load_data("digits", source="syn_digits")` adapts digits typeset from
+    typefaces to handwritten ones, `load_data("digits_m")` handwritten digits
+    to digits blended with photographs. Grey source images get as many
+    channels as the target by repeating the grey channel (`digits`
+    (8, 8, 1) becomes (8, 8, 3) to match `digits_m`).
 
     Args:
         name: the target dataset (default `"digits_m"`).
@@ -55,8 +59,9 @@ def load_data(name=DATASET, *, source=SOURCE, seed=0):
 
     Raises:
         ValueError: for a bad `seed`, a name that `recipes.data.load` does
-            not know, or a source whose examples do not have the target's
-            shape (after the grey channel is repeated).
+            not know, a source whose examples do not have the target's
+            shape (after the grey channel is repeated), or one with another
+            number of classes.
 
     Example:
 
@@ -79,6 +84,12 @@ def load_data(name=DATASET, *, source=SOURCE, seed=0):
             f"{tuple(source_bundle.info.input_shape)}, which do not match the "
             f"target {name!r}'s {target_shape}: DANN needs one example shape for "
             "both domains."
+        )
+    if source_bundle.info.num_classes != target.info.num_classes:
+        raise ValueError(
+            f"`source` {source!r} has {source_bundle.info.num_classes} classes and "
+            f"the target {name!r} {target.info.num_classes}: DANN needs one set of "
+            "classes for both domains."
         )
     if source_shape != tuple(source_bundle.info.input_shape):
 

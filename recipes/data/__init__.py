@@ -29,7 +29,14 @@ import numpy as np
 from recipes import validation
 from recipes.data import downloads, embedded
 
-EMBEDDED = ("digits", "digits_m", "japanese_vowels")
+EMBEDDED = (
+    "digits",
+    "digits_m",
+    "digits_loc",
+    "japanese_vowels",
+    "glyphs",
+    "syn_digits",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +51,10 @@ class Info:
         class_names: one name per class.
         description: one sentence on what the data is.
         source: where the data comes from.
+        alphabets: for character datasets (`glyphs`, TFDS `omniglot`), the
+            names of the alphabets; empty otherwise.
+        class_alphabets: for character datasets, the index in `alphabets` of
+            each class's alphabet; empty otherwise.
     """
 
     name: str
@@ -52,6 +63,8 @@ class Info:
     class_names: tuple
     description: str
     source: str
+    alphabets: tuple = ()
+    class_alphabets: tuple = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,13 +100,19 @@ def load(
     """Loads a dataset by name.
 
     Args:
-        name: one of `EMBEDDED` (`"digits"`, `"digits_m"`, `"japanese_vowels"`)
-            or a TensorFlow Datasets name such as `"mnist"`.
-        split: train/validation/test fractions for `digits` and `digits_m`
+        name: one of `EMBEDDED` (`"digits"`, `"digits_m"`, `"digits_loc"`,
+            `"japanese_vowels"`, `"glyphs"`, `"syn_digits"`) or a TensorFlow
+            Datasets name such as `"mnist"`.
+        split: train/validation/test fractions for `digits`, `digits_m` and
+            `digits_loc`
             (they must sum to 1). `japanese_vowels` keeps its own train/test
             split and carves the validation set out of train with the ratio
-            `split[1] / (split[0] + split[1])`. Ignored for TFDS datasets.
-        seed: seed of the split (and of the photo patches of `digits_m`).
+            `split[1] / (split[0] + split[1])`. `syn_digits` is split like
+            `digits`. Ignored for `glyphs`, which is split by alphabet
+            (`recipes.data.glyphs`), and for TFDS datasets (TFDS `omniglot`
+            comes split by alphabet as `glyphs` is: `recipes.data.omniglot`).
+        seed: seed of the split (and of the photo patches of `digits_m`, and
+            of the renderings of `glyphs` and `syn_digits`).
         data_dir: TFDS data directory (TFDS datasets only).
         download: whether TFDS may try to download and prepare a dataset that
             is not found in `data_dir`.
@@ -102,7 +121,7 @@ def load(
             any other), `True` (`(x, y)` NumPy arrays, each split read whole
             into memory; text as `str` objects, images with their stored
             dtype and values) or `False` (`tf.data.Dataset`s). The embedded
-            datasets are NumPy arrays either way.
+            datasets and TFDS `omniglot` are NumPy arrays either way.
 
     Returns:
         A `Bundle`.
@@ -130,7 +149,26 @@ def load(
         return _digits_bundle(split, seed, photos=True)
     if name == "japanese_vowels":
         return _vowels_bundle(split, seed)
-    return _tfds_bundle(name, data_dir=data_dir, download=download, as_numpy=as_numpy)
+    if name == "digits_loc":
+        return _localisation_bundle(split, seed)
+    if name == "glyphs":
+        from recipes.data import glyphs
+
+        return glyphs.load(seed=seed)
+    if name == "syn_digits":
+        from recipes.data import syn_digits
+
+        train, val, test = split
+        _check_parts(
+            split,
+            syn_digits.SIZE,
+            10,
+            [("test", test, "train and val"), ("val", val / (train + val), "train")],
+        )
+        return syn_digits.load(split=split, seed=seed)
+    return _tfds_bundle(
+        name, data_dir=data_dir, download=download, as_numpy=as_numpy, seed=seed
+    )
 
 
 def _check_split(split):
@@ -199,6 +237,36 @@ def _digits_bundle(split, seed, photos):
     )
 
 
+def _localisation_bundle(split, seed):
+    """`digits_loc`: `(canvas, mask)` pairs; see `recipes.data.localisation`."""
+    from recipes.data import localisation
+
+    train, val, test = split
+    _check_parts(
+        split,
+        len(embedded.digits_images()[1]),
+        10,
+        [("test", test, "train and val"), ("val", val / (train + val), "train")],
+    )
+    parts = localisation.load(split=split, seed=seed)
+    info = Info(
+        name=localisation.NAME,
+        input_shape=tuple(parts.train.images.shape[1:]),
+        num_classes=10,
+        class_names=tuple(str(d) for d in range(10)),
+        description=(
+            "scikit-learn's digits upsampled and placed at a random position and "
+            "scale on 64x64 photo patches; y is the digit's pixel mask (boxes and "
+            "labels: recipes.data.localisation.load)"
+        ),
+        source="sklearn.datasets.load_digits + sklearn.datasets.load_sample_images",
+    )
+    return Bundle(
+        *((part.images, part.masks) for part in (parts.train, parts.val, parts.test)),
+        info=info,
+    )
+
+
 def _vowels_bundle(split, seed):
     (x_train, y_train), (x_test, y_test) = embedded.japanese_vowels()
     val_fraction = split[1] / (split[0] + split[1])
@@ -223,7 +291,7 @@ def _vowels_bundle(split, seed):
     )
 
 
-def _tfds_bundle(name, data_dir, download, as_numpy):
+def _tfds_bundle(name, data_dir, download, as_numpy, seed=0):
     import tensorflow_datasets as tfds
 
     try:
@@ -246,6 +314,10 @@ def _tfds_bundle(name, data_dir, download, as_numpy):
                 builder.download_and_prepare()
         except Exception as error:
             raise ValueError(_unavailable(name, error)) from error
+    from recipes.data import omniglot
+
+    if omniglot.is_character_dataset(builder):  # Omniglot: in the form of glyphs
+        return omniglot.bundle(builder, seed)
     splits = builder.info.splits
     if "validation" in splits:
         names = ("train", "validation", "test" if "test" in splits else "validation")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from recipes import training, validation
+from recipes import fewshot, training, validation
 from recipes.siamese.model import distance_of
 from recipes.siamese.pairs import check_xy, make_pairs, restrict
 from recipes.siamese.training import DEFAULT_MARGINS
@@ -129,24 +129,8 @@ def one_shot_tasks(y, classes, n_way, trials, seed):
     Raises:
         ValueError: for a bad `n_way`, `trials` or `seed`.
     """
-    validation.check_positive_int(n_way, "n_way", minimum=2)
-    validation.check_positive_int(trials, "trials")
-    seed = validation.check_seed(seed)
-    y = np.asarray(y)
-    rng = np.random.default_rng(seed)
-    classes = np.asarray(list(classes))
-    queries = np.empty(trials, dtype="int64")
-    supports = np.empty((trials, n_way), dtype="int64")
-    answers = rng.integers(0, n_way, size=trials)
-    members = {c: np.flatnonzero(y == c) for c in classes.tolist()}
-    for t in range(trials):
-        chosen = rng.choice(classes, size=n_way, replace=False)
-        for j, c in enumerate(chosen.tolist()):
-            if j == answers[t]:
-                supports[t, j], queries[t] = rng.choice(members[c], 2, replace=False)
-            else:
-                supports[t, j] = rng.choice(members[c])
-    return queries, supports, answers
+    queries, supports, answers = fewshot.tasks(y, classes, n_way, 1, trials, seed)
+    return queries, supports[:, :, 0], answers
 
 
 def one_shot_accuracy(model, x, y, classes=None, n_way=4, trials=1000, seed=0):
@@ -199,12 +183,10 @@ def one_shot_accuracy(model, x, y, classes=None, n_way=4, trials=1000, seed=0):
         )
     if min(np.sum(y == c) for c in classes) < 2:
         raise ValueError("each of `classes` needs at least two examples in `y`.")
-    queries, supports, answers = one_shot_tasks(y, classes, n_way, trials, seed)
-    z = _codes(model, x, "x")
-    z_query = np.repeat(z[queries], n_way, axis=0)  # (trials * n_way, D)
-    z_support = z[supports.reshape(-1)]  # (trials * n_way, D)
-    scores = _pair_scores(model, z_query, z_support).reshape(trials, n_way)
-    return float(np.mean(np.argmax(scores, axis=1) == answers))
+    result = fewshot.accuracy(
+        model, x, y, n_way=n_way, k_shot=1, classes=classes, trials=trials, seed=seed
+    )
+    return result.accuracy
 
 
 def evaluate(
