@@ -13,6 +13,7 @@ from benchmarks.common import run_sections  # noqa: E402
 
 # Registry: recipe name -> benchmark module (one line per recipe).
 QUALITY = {
+    "adversarial": "benchmarks.adversarial",  # PGD/FGSM robustness, beside ART
     "autoencoder": "benchmarks.autoencoder",
     "bilstm": "benchmarks.bilstm",
     "cam": "benchmarks.cam",  # class activation maps of a ConvNet, not a recipe
@@ -23,6 +24,7 @@ QUALITY = {
     "msda": "benchmarks.msda",  # marginalized denoising features across domains
     "siamese": "benchmarks.siamese",
     "style": "benchmarks.style",  # style transfer on the sample photographs, not a recipe
+    "transfer": "benchmarks.transfer",  # glyphs: background -> new alphabets
     "tuning": "benchmarks.tuning",  # a ConvNet hyperparameter search, not a recipe
     "unet": "benchmarks.unet",
     "vae": "benchmarks.vae",

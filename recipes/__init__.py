@@ -8,7 +8,7 @@ defers this to the subcommands that need it).
 
 >>> import recipes
 >>> recipes.available()
-['autoencoder', 'bilstm', 'convnet', 'dann', 'gan', 'protonet', 'siamese', 'unet', 'vae']
+['adversarial', 'autoencoder', 'bilstm', 'convnet', 'dann', 'gan', 'protonet', 'siamese', 'unet', 'vae']
 >>> convnet = recipes.get("convnet")
 """
 
@@ -22,6 +22,7 @@ __version__ = "0.1.0"
 
 # Registry: recipe name -> module. A new technique is one module and one line here.
 _RECIPES = {
+    "adversarial": "recipes.adversarial",
     "autoencoder": "recipes.autoencoder",
     "bilstm": "recipes.bilstm",
     "convnet": "recipes.convnet",

@@ -22,6 +22,7 @@ import tensorflow as tf
 
 import recipes
 from recipes import (
+    adversarial,
     autoencoder,
     bilstm,
     cam,
@@ -38,6 +39,7 @@ from recipes import (
     siamese,
     style,
     training,
+    transfer,
     unet,
     vae,
     validation,
@@ -356,6 +358,18 @@ CASES = [
     ("bilstm_fit_verbose", lambda: fit(bilstm, bilstm_model(), (SEQ, Y), verbose=7), "`verbose`"),
     ("bilstm_fit_epochs", lambda: fit(bilstm, bilstm_model(), (SEQ, Y), epochs=0), "`epochs`"),
     ("bilstm_evaluate_batch", lambda: bilstm.evaluate(bilstm_model(), (SEQ, Y), batch_size=0), "`batch_size`"),
+    # -- adversarial examples and training, transfer learning --
+    ("adversarial_fgsm_epsilon", lambda: adversarial.fgsm(convnet_model(), X, Y, epsilon=-0.1), "`epsilon`"),
+    ("adversarial_pgd_steps", lambda: adversarial.pgd(convnet_model(), X, Y, epsilon=0.1, steps=0), "`steps`"),
+    ("adversarial_pgd_no_class_outputs", lambda: adversarial.pgd(autoencoder_model(), X, Y, epsilon=0.1), "`model`"),
+    ("adversarial_pgd_labels", lambda: adversarial.pgd(convnet_model(), X, changed(Y, 4), epsilon=0.1), "`y`"),
+    ("adversarial_robust_accuracy_attack", lambda: adversarial.robust_accuracy(convnet_model(), (X, Y), "cw"), "`attack`"),
+    ("adversarial_compile_fraction", lambda: adversarial.compile(adversarial.build(arch="lenet", width=4), adversarial_fraction=2.0), "`adversarial_fraction`"),
+    ("adversarial_compile_steps", lambda: adversarial.compile(adversarial.build(arch="lenet", width=4), steps=0), "`steps`"),
+    ("transfer_build_layer", lambda: transfer.build(convnet_model(False), num_classes=3, layer="no_such_layer"), "`layer`"),
+    ("transfer_build_source", lambda: transfer.build(42, num_classes=3), "`source`"),
+    ("transfer_fit_fine_tune_epochs", lambda: transfer.fit(transfer.build(convnet_model(False), num_classes=4), (X, Y), fine_tune_epochs=-1), "`fine_tune_epochs`"),
+    ("transfer_labels_per_class", lambda: transfer.labels_per_class(X, Y, 5), "`count`"),
     # -- recipes.data --
     ("data_load_split_sum", lambda: data.load("digits", split=(0.5, 0.5, 0.5)), "`split`"),
     ("data_load_split_few_test", lambda: data.load("digits", split=(0.9, 0.095, 0.005)), "`split` (0.9, 0.095, 0.005) leaves 9 test examples for 10 classes"),

@@ -35,6 +35,9 @@ STOCHASTIC = {
     "kl_loss",
     "d_loss",
     "g_loss",
+    # PGD follows the sign of the input gradient; where a component is near
+    # zero the two backends' rounding can send a few examples other ways.
+    "pgd_accuracy",
 }
 
 
