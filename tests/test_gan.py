@@ -219,10 +219,13 @@ def test_tensorflow_and_jax_steps_agree(tmp_path):
     z, image = (8, 4), (8, 8, 8, 1)
     expected_shapes = [z, image, image] * 2 + [z, image]
     assert str(mine["shapes"]) == str(theirs["shapes"]) == repr(expected_shapes)
+    # float32 sums run in another order on each backend (and on TensorFlow
+    # with another thread split from run to run): after one step a weight
+    # moved by 0.1 agrees to about 1e-4, not 1e-5.
     for key in mine.files:
         if key != "shapes":
             np.testing.assert_allclose(
-                mine[key], theirs[key], rtol=1e-5, atol=1e-5, err_msg=key
+                mine[key], theirs[key], rtol=1e-4, atol=1e-4, err_msg=key
             )
 
 

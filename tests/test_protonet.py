@@ -157,6 +157,21 @@ def test_eligible_classes_leaves_out_classes_too_small_for_an_episode():
 # ------------------------------------------------------------------- model ---
 
 
+def test_default_ways_share_the_queries_among_the_classes_that_can_take_them():
+    from recipes.protonet.training import default_ways
+
+    y = np.repeat(np.arange(4), [20, 20, 20, 4])  # the last class has 4 images
+    # 4 ways would give 16 // 4 = 4 queries each: the last class is short of 5.
+    assert default_ways(None, y, 1, batch_size=16) == 3
+    assert default_ways(None, y, 1, batch_size=4) == 4  # 1 query: all 4 fit
+    assert default_ways(None, y, 1, 4) == 3  # 4 queries each, fixed
+    assert default_ways(7, y, 1, batch_size=16) == 7  # given: checked later
+    episodes = protonet.Episodes(
+        np.zeros((len(y), 2, 2, 1)), y, n_way=3, k_shot=1, n_query=5, episodes=1
+    )
+    assert len(episodes) == 1
+
+
 def test_build_is_the_four_block_embedding_of_snell_et_al():
     model = protonet.build()
     assert model.output_shape == (None, 64)  # 28 -> 14 -> 7 -> 3 -> 1

@@ -37,26 +37,33 @@ def episode_accuracy(y_true, y_pred):
     return ops.sum(right * is_query) / ops.maximum(ops.sum(is_query), 1.0)
 
 
-def default_ways(n_way, y, k_shot, n_query, default=DEFAULT_WAYS):
+def default_ways(n_way, y, k_shot, n_query=1, *, batch_size=None, default=DEFAULT_WAYS):
     """`n_way`, or for `None` the default capped at the classes that can fill episodes.
 
     Args:
         n_way: the ways asked for, or `None`.
         y: the labels episodes are drawn from.
         k_shot: support images per class.
-        n_query: query images per class.
+        n_query: query images per class (when `batch_size` is `None`).
+        batch_size: query images per episode, shared evenly among the ways
+            (`queries_per_class`), or `None` for `n_query` per class.
         default: the ways of `None` when enough classes have the images.
 
     Returns:
-        `n_way` unchanged when given (`Episodes` checks it), else
-        `min(default, classes with k_shot + n_query images)`, at least 2 (so
-        that too few classes are refused with a message).
+        `n_way` unchanged when given (`Episodes` checks it), else the most
+        ways, up to `default`, for which that many classes have `k_shot`
+        supports and their queries; at least 2 (so that too few classes are
+        refused with a message).
     """
     if n_way is not None:
         return n_way
     if isinstance(k_shot, bool) or not isinstance(k_shot, int) or k_shot < 1:
         return default  # `Episodes` refuses the bad `k_shot`
-    return max(2, min(default, len(eligible_classes(y, k_shot, n_query))))
+    for ways in range(default, 2, -1):
+        queries = n_query if batch_size is None else queries_per_class(batch_size, ways)
+        if len(eligible_classes(y, k_shot, queries)) >= ways:
+            return ways
+    return 2
 
 
 def queries_per_class(batch_size, n_way):
@@ -162,7 +169,7 @@ def fit(
     shape = model.input_shape[1:]
     train = check_xy(training.require_split(data, "train"), "data train", shape)
     val = check_xy(training.get_split(data, "val"), "data val", shape)
-    train_ways = default_ways(n_way, train[1], k_shot, 1)
+    train_ways = default_ways(n_way, train[1], k_shot, batch_size=batch_size)
     episode = dict(k_shot=k_shot, n_query=queries_per_class(batch_size, train_ways))
     train_episodes = Episodes(
         *train,
