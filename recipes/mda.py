@@ -18,8 +18,10 @@ are the input concatenated with every layer's code (as in the paper), meant
 for a linear classifier or SVM.
 
 Rows are examples here (`x` is `(n, d)`), so the formulas above are applied to
-`X = x'`. What mSDA features give for `digits` -> `digits_m` is measured in
-docs/recipes/autoencoder.md (section mSDA).
+`X = x'`. How mSDA features compare with a trained stacked denoising
+autoencoder's on `digits`, and what they give across domains (`syn_digits` ->
+`digits`, `digits` -> `digits_m`), is measured in docs/recipes/autoencoder.md
+(sections on mSDA).
 
 Example:
 
