@@ -115,3 +115,24 @@ def test_bad_inputs(gap_model):
         cam.class_activation_maps(gap_model, IMAGES, class_index=4)
     with pytest.raises(ValueError, match="maps"):
         cam.overlay(IMAGES, np.zeros((3, 8, 8)), "x.png", title="t")
+
+
+def test_a_strided_stem_halves_the_maps_and_cam_still_covers_the_image():
+    keras.utils.set_random_seed(0)
+    model = convnet.build(
+        input_shape=(16, 16, 3),
+        num_classes=4,
+        width=4,
+        depth=2,
+        blocks_per_stage=1,
+        stem_strides=2,
+    )
+    features_model, _, _ = cam.gap_head(model)
+    # 16 / 2 (stem) / 2 (second stage) = 4.
+    assert features_model.output.shape[1:3] == (4, 4)
+    assert cam.class_activation_maps(model, IMAGES, upsample=False).shape == (3, 4, 4)
+    assert cam.class_activation_maps(model, IMAGES).shape == (3, 16, 16)
+    with pytest.raises(ValueError, match="stem_strides"):
+        convnet.build(input_shape=(16, 16, 3), stem_strides=0)
+    with pytest.raises(ValueError, match="stem_strides"):
+        convnet.build(input_shape=(16, 16, 3), arch="vgg", stem_strides=2)

@@ -58,6 +58,24 @@ def test_load_matches_the_digits_split_and_bundle():
         assert len(canvases.boxes) == len(images)
 
 
+def test_train_copies_draw_the_training_digits_anew_and_leave_the_rest():
+    one = localisation.load(seed=0)
+    three = localisation.load(seed=0, train_copies=3)
+    n = len(one.train.images)
+    assert len(three.train.images) == 3 * n
+    np.testing.assert_array_equal(three.train.images[:n], one.train.images)
+    for copy in (1, 2):  # the same digits and labels, placed elsewhere
+        np.testing.assert_array_equal(
+            three.train.labels[copy * n :][:n], one.train.labels
+        )
+        assert not np.array_equal(three.train.boxes[copy * n :][:n], one.train.boxes)
+    for split in ("val", "test"):
+        for a, b in zip(getattr(one, split), getattr(three, split), strict=True):
+            np.testing.assert_array_equal(a, b)
+    again = localisation.load(seed=0, train_copies=3)
+    assert again is three or np.array_equal(again.train.images, three.train.images)
+
+
 def test_bad_arguments():
     digits = embedded.digits_images()[0][:2]
     with pytest.raises(ValueError, match="seed"):
@@ -68,3 +86,5 @@ def test_bad_arguments():
         localisation.make_canvases(digits, seed=0, scale_range=(16, 100))
     with pytest.raises(ValueError, match="canvas_size"):
         localisation.load(canvas_size=16)
+    with pytest.raises(ValueError, match="train_copies"):
+        localisation.load(train_copies=0)

@@ -158,40 +158,58 @@ def _check_scale_range(scale_range, canvas_size):
 
 
 @functools.cache
-def _load(split, seed, canvas_size):
+def _load(split, seed, canvas_size, train_copies):
     x, y = embedded.digits_images()
+    y = np.asarray(y, dtype="int32")
     canvases = make_canvases(x, seed=seed, canvas_size=canvas_size)
-    canvases = canvases._replace(labels=np.asarray(y, dtype="int32"))
     parts = embedded.stratified_split(y, split, seed)
-    result = []
-    for indices in parts:
-        part = Canvases(*(array[indices] for array in canvases))
+    result = [
+        Canvases(*(array[indices] for array in canvases._replace(labels=y)))
+        for indices in parts
+    ]
+    # Each further copy draws the training digits anew: position, scale, patch.
+    train_indices = parts[0]
+    copies = [
+        make_canvases(
+            x[train_indices], seed=1000 * (seed + 1) + copy, canvas_size=canvas_size
+        )._replace(labels=y[train_indices])
+        for copy in range(1, train_copies)
+    ]
+    if copies:
+        result[0] = Canvases(
+            *(np.concatenate(arrays) for arrays in zip(result[0], *copies, strict=True))
+        )
+    for part in result:
         for array in part:
             array.setflags(write=False)
-        result.append(part)
     return Localisation(*result)
 
 
-def load(*, split=(0.6, 0.2, 0.2), seed=0, canvas_size=CANVAS_SIZE):
+def load(*, split=(0.6, 0.2, 0.2), seed=0, canvas_size=CANVAS_SIZE, train_copies=1):
     """The localisation data with every annotation: images, masks, boxes, labels.
 
     Args:
         split: train/validation/test fractions (as `recipes.data.load`).
         seed: seed of the split and of the canvases.
         canvas_size: side of the square canvases (at least 32).
+        train_copies: canvases drawn per training digit, each at a new
+            position and scale on a new patch (validation and test keep one
+            per digit). A classifier that must find a small digit on a large
+            canvas from its label alone needs several (docs/recipes/cam.md).
 
     Returns:
         A `Localisation` of `Canvases` (read-only arrays).
 
     Raises:
-        ValueError: for a bad `split`, `seed` or `canvas_size`.
+        ValueError: for a bad `split`, `seed`, `canvas_size` or `train_copies`.
     """
     from recipes.data import _check_split
 
     split = _check_split(split)
     seed = validation.check_seed(seed, allow_none=False)
     validation.check_positive_int(canvas_size, "canvas_size", minimum=SCALE_RANGE[1])
-    return _load(split, seed, canvas_size)
+    validation.check_positive_int(train_copies, "train_copies")
+    return _load(split, seed, canvas_size, train_copies)
 
 
 __all__ = [
