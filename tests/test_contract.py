@@ -50,6 +50,8 @@ def test_build_compile_fit_evaluate_round_trip(name, loaded, tmp_path):
     data = tiny(loaded(name), n=48)
     model = _built(recipe, data)
     assert saving.recipe_of(model) == name
+    if keras.backend.backend() == "jax":  # "auto" is XLA: this fit runs compiled
+        assert model.jit_compile is True
     history = recipe.fit(model, data, epochs=1, batch_size=16, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
     metrics = recipe.evaluate(model, data)
@@ -66,6 +68,10 @@ def test_build_compile_fit_evaluate_round_trip(name, loaded, tmp_path):
         np.testing.assert_allclose(np.asarray(a), np.asarray(e), atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.skipif(
+    keras.backend.backend() == "jax",
+    reason="on JAX every fit is compiled by XLA: the round trip above is one",
+)
 @pytest.mark.parametrize("name", NAMES)
 def test_fits_under_xla(name, loaded):
     recipe = recipes.get(name)

@@ -48,10 +48,10 @@ args = tutorial.options(
 tutorial.smoke_run(
     args,
     "A full run trains as `python -m benchmarks.quality cam unet` does; that "
-    "command measured a U-Net test IoU of 0.942 and, for the classifier, "
-    "a test accuracy of 11.7% (it did not learn the digits in its 18 epochs), "
-    "so its class activation map peaked inside the digit's box on 21.1% of the "
-    "test canvases (a random point: 8.5%); docs/recipes/cam.md says why.",
+    "command measured a U-Net test IoU of 0.942 and, for the classifier, a "
+    "test accuracy of 78.6%, with its class activation map peaking inside the "
+    "digit's box on 95.0% of the test canvases (a random point: 8.5%). The "
+    "smoke run's one epoch on 200 canvases leaves the classifier at chance.",
 )
 
 # %% [markdown]
@@ -64,10 +64,14 @@ tutorial.smoke_run(
 # with the digit's pixel mask, its bounding box and its label; the same seed
 # always gives the same canvases. `recipes.data.load("digits_loc")` gives
 # `(canvas, mask)` pairs for segmentation; `localisation.load` gives every
-# annotation.
+# annotation. A classifier that must find a small digit on a large canvas
+# from its label alone needs many updates before it starts to learn, so we
+# draw each training digit six times (`train_copies=6`), each time at a new
+# position and scale on a new patch; validation and test keep one canvas per
+# digit.
 
 # %%
-parts = localisation.load(seed=0)
+parts = localisation.load(seed=0, train_copies=1 if args.quick else 6)
 bundle = data.load("digits_loc")
 if args.quick:  # a smoke run trains on a few hundred canvases
     parts = localisation.Localisation(
@@ -106,9 +110,12 @@ plots.image_grid(
 #
 # The ConvNet recipe's ResNet ends in global average pooling and one dense
 # layer, exactly the shape class activation maps need. We train it on the
-# digit labels alone, with three stages (so its last feature maps are 16x16,
-# one cell per 4x4 pixels), one residual block per stage and width 16, the
-# settings `docs/recipes/cam.md` chose on the validation split.
+# digit labels alone: width 16, two stages of one residual block, and a first
+# convolution with stride 2 (`stem_strides=2`), so the last feature maps are
+# 16x16, one cell per 4x4 pixels, at a quarter of the cost of a full-size
+# stem; Adam at 3e-3. These are the settings `docs/recipes/cam.md` chose on
+# the validation canvases: with the old full-size stem, one canvas per digit
+# and a rate of 1e-3, the network stayed at chance.
 
 # %%
 keras.utils.set_random_seed(0)  # a repeatable run on the CPU
@@ -117,10 +124,12 @@ classifier = convnet.compile(
         input_shape=train.images.shape[1:],
         num_classes=10,
         width=16,
-        depth=3,
+        depth=2,
         blocks_per_stage=1,
+        stem_strides=2,
         seed=0,
-    )
+    ),
+    learning_rate=3e-3,
 )
 labelled = {"train": (train.images, train.labels), "val": (val.images, val.labels)}
 classifier, _ = tutorial.trained(
@@ -130,7 +139,7 @@ classifier, _ = tutorial.trained(
     lambda model, checkpoint_dir: convnet.fit(
         model,
         labelled,
-        epochs=args.epochs,
+        epochs=min(args.epochs, 20),  # the classifier's budget in the benchmark
         batch_size=32,
         early_stopping_patience=6,
         checkpoint_dir=checkpoint_dir,
@@ -262,11 +271,11 @@ print(f"saved to {path}; the loaded model predicts the same masks")
 # ## Conclusion
 #
 # A class activation map explains what a classifier learned, so it is only as
-# good as the classifier: trained on 1,077 canvases from labels alone, our
-# ResNet stays near chance (`python -m benchmarks.quality cam` measured 11.7%
-# test accuracy), and its map's peak lands in the digit's box on 21% of the
-# test canvases, above a random point's 8.5% but far from useful
-# localisation; docs/recipes/cam.md discusses what to try. Given the masks,
+# good as the classifier. Trained from labels alone on six draws of 1,077
+# digits, our ResNet names 78.6% of the test digits
+# (`python -m benchmarks.quality cam`), and its map's peak lands in the
+# digit's box on 95.0% of the test canvases, where a random point would on
+# 8.5%: it learned where to look without ever being told. Given the masks,
 # the U-Net segments the same canvases with a test IoU of 0.942: its skip
 # connections let the decoder combine what the encoder recognised with where
 # the edges are. Both run unchanged on the TensorFlow and JAX backends; the
