@@ -271,6 +271,29 @@ def test_one_shot_accuracy_on_pixels_and_nearest_neighbours():
 # ----------------------------------------------------------------- recipe ---
 
 
+def test_glyph_defaults_are_the_learned_code_alone_without_warps():
+    # Chosen on the validation characters of glyphs (docs/recipes/siamese.md).
+    assert siamese.DATASET == "glyphs"
+    embedding = siamese.build(input_shape=(28, 28, 1)).get_layer("embedding")
+    names = [layer.name for layer in embedding.layers]
+    assert "warp" not in names and "pixels" not in names
+    assert embedding.output_shape == (None, 32)
+    x = np.random.default_rng(0).uniform(size=(3, 28, 28, 1)).astype("float32")
+    np.testing.assert_allclose(np.linalg.norm(embedding(x), axis=1), 1.0, rtol=1e-5)
+
+
+def test_evaluate_asks_20_way_or_every_class_when_fewer(digits):
+    model = siamese.compile(small("euclidean", tower="dense", pixel_weight=0))
+    x, y = digits.test
+    metrics = siamese.evaluate(model, digits, trials=40)
+    every_class = siamese.one_shot_accuracy(
+        model, x, y, n_way=len(np.unique(y)), trials=40
+    )
+    assert metrics["one_shot_accuracy"] == every_class
+    four = siamese.evaluate(model, digits, trials=40, n_way=4)["one_shot_accuracy"]
+    assert four == siamese.one_shot_accuracy(model, x, y, n_way=4, trials=40)
+
+
 @pytest.mark.parametrize(
     "distance, tower",
     [("euclidean", "convnet"), ("cosine", "dense"), ("weighted_l1", "dense")],

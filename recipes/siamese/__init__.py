@@ -17,10 +17,14 @@ The model is Functional with two inputs (`left`, `right`), a nested embedding
 network named `embedding` applied to both, and a distance layer named
 `distance`. It runs under XLA.
 
-By default the embedding is the unit-length learned code of a small VGG-style
-tower (width 16, no dropout, randomly warped inputs in training) beside 1.5 x
-the unit-length pixels (`normalize`, `pixel_weight`): the distance starts from
-the pixel distance and training learns a correction to it.
+The recipe's dataset is `glyphs`, an Omniglot-like set of characters: it
+trains on the characters of the background alphabets and is judged by N-way
+one-shot recognition of the evaluation alphabets' characters. By default the
+embedding is the unit-length learned code of a small VGG-style tower (width
+16, no dropout). `pixel_weight` sets the unit-length pixels beside the code,
+so that the distance starts from the pixel distance (it helped with six digit
+classes to learn from, not with hundreds of characters), and `augment` warps
+the inputs randomly in training.
 `class_augmentation="rotations"|"dihedral"` (`make_pairs`, `fit`) turns each
 rotation (and mirror image) of a training class into a class of its own
 (`augment_classes`, as rotated Omniglot characters in Santoro et al. 2016 and
@@ -64,14 +68,15 @@ from recipes.siamese.model import (
     distance_of,
 )
 from recipes.siamese.pairs import CLASS_AUGMENTATIONS, augment_classes, make_pairs
-from recipes.siamese.training import DEFAULT_MARGINS, compile, fit
+from recipes.siamese.training import DEFAULT_EPOCHS, DEFAULT_MARGINS, compile, fit
 
-DATASET = "digits"
+DATASET = "glyphs"
 FACTS = ("input_shape",)  # what `build` and `HyperModel` take from a dataset's info
 
 __all__ = [
     "CLASS_AUGMENTATIONS",
     "DATASET",
+    "DEFAULT_EPOCHS",
     "DEFAULT_MARGINS",
     "DEFAULT_WEIGHT_DECAY",
     "DISTANCES",

@@ -9,6 +9,8 @@ from recipes.siamese.model import distance_of
 from recipes.siamese.pairs import check_xy, make_pairs, restrict
 from recipes.siamese.training import DEFAULT_MARGINS
 
+DEFAULT_WAYS = 20  # `evaluate`'s N-way one-shot test (Koch et al. 2015)
+
 
 def embed(model, x, *, batch_size=256):
     """The embeddings of `x` from a siamese model's shared network.
@@ -190,7 +192,7 @@ def one_shot_accuracy(model, x, y, classes=None, n_way=4, trials=1000, seed=0):
 
 
 def evaluate(
-    model, data, *, classes=None, n_way=4, trials=1000, seed=0, batch_size=256
+    model, data, *, classes=None, n_way=None, trials=1000, seed=0, batch_size=256
 ):
     """One-shot accuracy and pair metrics on the test split.
 
@@ -198,7 +200,8 @@ def evaluate(
         model: a compiled model.
         data: a `recipes.data.Bundle` (its test split) or `(x, y)`.
         classes: the classes to evaluate on (default: all of the test split).
-        n_way: supports per trial, as in `one_shot_accuracy` (default 4).
+        n_way: supports per trial, as in `one_shot_accuracy` (default
+            `None`: 20, Koch et al.'s test, or all the classes when fewer).
         trials: number of one-shot trials (default 1000).
         seed: seed of the trials and of the pairs (default 0).
         batch_size: evaluation batch size (default 256).
@@ -218,6 +221,9 @@ def evaluate(
     seed = validation.check_seed(seed)
     shape = model.input_shape[0][1:]
     x, y = check_xy(training.require_split(data, "test"), "data test", shape)
+    if n_way is None:
+        present = np.unique(y) if classes is None else list(classes)
+        n_way = min(DEFAULT_WAYS, len(present))
     accuracy = one_shot_accuracy(model, x, y, classes, n_way, trials, seed)
     (left, right), labels = make_pairs(x, y, classes=classes, seed=seed)
     scores = np.asarray(model.predict([left, right], batch_size=batch_size, verbose=0))

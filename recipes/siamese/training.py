@@ -9,6 +9,7 @@ from recipes.siamese.model import distance_of
 from recipes.siamese.pairs import check_xy, make_pairs
 
 DEFAULT_MARGINS = {"euclidean": 1.5, "cosine": 0.0}
+DEFAULT_EPOCHS = 3  # on glyphs, chosen on the validation classes (design note)
 
 
 def compile(
@@ -65,14 +66,14 @@ def fit(
     model,
     data,
     *,
-    epochs=60,
+    epochs=DEFAULT_EPOCHS,
     batch_size=64,
     callbacks=None,
     checkpoint_dir=None,
     verbose="auto",
     classes=None,
     negatives_per_positive=3,
-    positives_per_example=4,
+    positives_per_example=1,
     early_stopping_patience=15,
     seed=0,
     class_augmentation=None,
@@ -86,7 +87,8 @@ def fit(
     Args:
         model: a model from `compile`.
         data: a `recipes.data.Bundle` (train and val used), or `(x, y)`.
-        epochs: the most epochs to train (default 60).
+        epochs: the most epochs to train (default `DEFAULT_EPOCHS`, 3: on
+            `glyphs`, 179,040 pairs; see docs/recipes/siamese.md).
         batch_size: pairs per batch (default 64).
         callbacks: extra Keras callbacks.
         checkpoint_dir: directory to resume an interrupted run from.
@@ -95,7 +97,8 @@ def fit(
         negatives_per_positive: dissimilar pairs per similar pair, as in
             `make_pairs` (default 3).
         positives_per_example: similar pairs drawn for each training
-            example, as in `make_pairs` (default 4).
+            example, as in `make_pairs` (default 1; `k` makes each epoch
+            `k` times as long).
         early_stopping_patience: epochs without a better validation loss
             before stopping (the best weights are restored; default 15).
         seed: seed of the pair sampling.
