@@ -1,87 +1,184 @@
-"""DANN benchmarks: `digits` (source) -> `digits_m` (target).
+"""DANN benchmarks: three domain pairs, ADAPT's DANN beside the recipe.
 
-- quality: target test accuracy of the source-only baseline, DANN, and the same
-  network trained on the target's labels, mean of 3 seeds. Target: DANN closes
-  at least 55% of the gap between source-only and train-on-target (Ganin et
-  al. 2016 closed 56% on MNIST -> MNIST-M: .5225 -> .7666, .9596 on target).
+- quality: target test accuracy of the source-only baseline, the recipe's
+  DANN, ADAPT's DANN (`benchmarks.dann_adapt`: Ganin et al.'s lambda ramp,
+  and ADAPT's default fixed lambda 0.1) and the same network trained on the
+  target's labels, for each seed of `SEEDS`, on `syn_digits` -> `digits`
+  (typeset to handwritten digits, the pair the defaults were tuned for on
+  the target validation split), `digits` -> `digits_m` (the hard case) and
+  two moons rotated by 35 degrees (Ganin et al.'s toy). Targets on `syn_digits`
+  -> `digits`: a gap of at least 20 points between source-only and
+  train-on-target, DANN closes at least 50% of it (Ganin et al.: 56% on MNIST
+  -> MNIST-M, 79% on Syn Numbers -> SVHN), no seed ends below source-only,
+  and the recipe's DANN beats ADAPT's on every pair.
 - speed: `dann.fit` throughput against the same network trained the way other
   libraries write DANN, a custom `train_step` with three gradient tapes
   (feature extractor, label head, domain head), and the recipe with
   `jit_compile` "auto"/True/False.
+
+The pairs, the runs on each and the tuning on the target validation split
+are in `benchmarks.dann_pairs`.
 """
 
 from __future__ import annotations
 
-import inspect
 import statistics
+import time
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from benchmarks import dann_adapt
 from benchmarks.bare_jax import bare_dann
 from benchmarks.common import (
     markdown_table,
     on_tensorflow_only,
+    ratio_table,
     speed_table,
     tensorflow_only_target,
+    throughput,
+)
+from benchmarks.dann_pairs import (
+    BASELINE_EPOCHS,
+    BATCH_SIZE,
+    DOMAIN_UNITS,
+    EPOCHS,
+    GAMMA,
+    LEARNING_RATE,
+    MOONS_BATCH,
+    MOONS_EPOCHS,
+    digits_runs,
+    moons_runs,
+    networks,
+    two_moons,
 )
 from recipes import dann
 
 SEEDS = (0, 1, 2)
-EPOCHS = inspect.signature(dann.fit).parameters["epochs"].default
-BASELINE_EPOCHS = 40  # with early stopping on the validation loss (patience 10)
+
+
+def _pair_section(title, runs, seeds, notes):
+    """Runs every method for every seed; a Markdown section and the means."""
+    source_only, recipe, on_target, adapt = runs
+    methods = {"source-only": source_only, "DANN (recipe)": recipe}
+    skipped = dann_adapt.unavailable()
+    if skipped is None:
+        methods.update({label: adapt(v) for v, label in dann_adapt.VARIANTS.items()})
+    methods["train-on-target"] = on_target
+    results = {name: [] for name in methods}
+    seconds = {name: [] for name in methods}
+    start = time.perf_counter()
+    for seed in seeds:
+        for name, run in methods.items():
+            keras.utils.set_random_seed(seed)
+            began = time.perf_counter()
+            results[name].append(run(seed))
+            seconds[name].append(time.perf_counter() - began)
+    minutes = (time.perf_counter() - start) / 60
+    rows = [
+        [seed, *(results[name][i] for name in methods)] for i, seed in enumerate(seeds)
+    ]
+    means = {name: statistics.mean(values) for name, values in results.items()}
+    spread = {
+        name: statistics.stdev(values) if len(values) > 1 else 0.0
+        for name, values in results.items()
+    }
+    rows.append(["mean", *means.values()])
+    rows.append(["std", *spread.values()])
+    rows.append(["seconds per run", *(statistics.mean(v) for v in seconds.values())])
+    gap = means["train-on-target"] - means["source-only"]
+    lines = []
+    summary = {"gap": gap, "means": means, "closed": {}, "below": {}}
+    for name in methods:
+        if name in ("source-only", "train-on-target"):
+            continue
+        closed = (means[name] - means["source-only"]) / gap if gap > 0 else float("nan")
+        below = sum(
+            a < s for a, s in zip(results[name], results["source-only"], strict=True)
+        )
+        summary["closed"][name], summary["below"][name] = closed, below
+        lines.append(
+            f"- {name}: closes {100 * closed:.1f}% of the gap; {below} of "
+            f"{len(seeds)} seeds below source-only."
+        )
+    text = (
+        f"### {title}\n\n{notes}\n\n"
+        + markdown_table(["seed", *(f"{name} (%)" for name in methods)], rows)
+        + f"\n\nGap (train-on-target minus source-only): {gap:.1f} points.\n"
+        + "\n".join(lines)
+        + f"\n\n{len(seeds)} seeds, {minutes:.1f} minutes in all; seconds per run "
+        "is the mean wall time of one training with its evaluation (the "
+        "baselines stop early)." + (f"\n\n{skipped}" if skipped else "")
+    )
+    return text, summary
 
 
 def quality():
-    domains = dann.load_data("digits_m")
-    rows = []
-    for seed in SEEDS:
-        keras.utils.set_random_seed(seed)
-        source_only = dann.source_only(
-            domains, epochs=BASELINE_EPOCHS, early_stopping_patience=10, seed=seed
-        )
-        keras.utils.set_random_seed(seed)
-        model = dann.compile(dann.build(seed=seed))
-        dann.fit(model, domains, verbose=0, seed=seed)  # the default epochs
-        keras.utils.set_random_seed(seed)
-        on_target = dann.train_on_target(
-            domains, epochs=BASELINE_EPOCHS, early_stopping_patience=10, seed=seed
-        )
-        adapted = dann.evaluate(model, domains)
-        rows.append(
-            [
-                seed,
-                100 * dann.evaluate(source_only, domains)["target_accuracy"],
-                100 * adapted["target_accuracy"],
-                100 * dann.evaluate(on_target, domains)["target_accuracy"],
-                adapted["proxy_a_distance"],
-            ]
-        )
-    means = [statistics.mean(row[i] for row in rows) for i in range(1, 5)]
-    rows.append(["mean", *means])
-    gap = means[2] - means[0]
-    closed = (means[1] - means[0]) / gap if gap > 0 else float("nan")
-    verdict = "met" if closed >= 0.55 else "NOT met"
+    digits_notes = (
+        "Default `dann.build()` (LeNet-style ConvNet features, width 32, domain "
+        f"head of {DOMAIN_UNITS} units) and `dann.fit` ({EPOCHS} epochs, batches of "
+        f"{BATCH_SIZE} source + {BATCH_SIZE} target images, SGD momentum 0.9, "
+        f"rate {LEARNING_RATE:g} annealed, lambda ramp gamma {GAMMA:g}); ADAPT's "
+        "DANN on copies of the same three networks with the same data, batches, "
+        "optimizer, annealed rate and epochs; baselines: the same network trained "
+        f"on source labels only and on target labels ({BASELINE_EPOCHS} epochs at "
+        "most, Adam, early stopping). Target test accuracy; the splits are "
+        "fixed (data seed 0), the seed sets the weights and the batch order."
+    )
+    moons_notes = (
+        "One ReLU layer of 15 units as features, domain head of 15 units, Adam "
+        f"0.01 without annealing, {MOONS_EPOCHS} epochs of batches of {MOONS_BATCH} "
+        "(the settings of the two-moons test), for every method; 300 points "
+        "per split and domain, the target rotated by 35 degrees."
+    )
+    pairs = [
+        (
+            "syn_digits -> digits (the tuned pair)",
+            digits_runs(dann.load_data("digits", source="syn_digits")),
+            digits_notes,
+        ),
+        (
+            "digits -> digits_m (the hard case)",
+            digits_runs(dann.load_data("digits_m")),
+            digits_notes,
+        ),
+        ("two moons, 35 degrees", moons_runs(two_moons()), moons_notes),
+    ]
+    sections, summaries = [], []
+    for title, runs, notes in pairs:
+        text, summary = _pair_section(title, runs, SEEDS, notes)
+        sections.append(text)
+        summaries.append(summary)
+    typeset = summaries[0]
+    recipe_name = "DANN (recipe)"
+    beats = all(
+        summary["means"][recipe_name] > summary["means"][name]
+        for summary in summaries
+        for name in summary["closed"]
+        if name != recipe_name
+    )
+    checks = [
+        (f"gap >= 20 points ({typeset['gap']:.1f})", typeset["gap"] >= 20),
+        (
+            f"DANN closes >= 50% of it ({100 * typeset['closed'][recipe_name]:.1f}%)",
+            typeset["closed"][recipe_name] >= 0.5,
+        ),
+        (
+            f"no seed below source-only ({typeset['below'][recipe_name]} below)",
+            typeset["below"][recipe_name] == 0,
+        ),
+    ]
+    if dann_adapt.unavailable() is None:
+        checks.append(("the recipe's DANN beats ADAPT's on every pair (means)", beats))
+    verdicts = "\n".join(
+        f"- {claim}: {'met' if ok else 'NOT met'}" for claim, ok in checks
+    )
     return (
-        "## DANN digits -> digits_m (quality)\n\n"
-        "Default `dann.build()` (LeNet-style ConvNet features, width 32, no batch norm), "
-        f"`dann.fit` with its default {EPOCHS} epochs (SGD momentum 0.9, lr 0.01 annealed, "
-        "gamma 10); baselines: the same network trained on source labels only, "
-        f"and on target labels ({BASELINE_EPOCHS} epochs at most, Adam, early "
-        "stopping). Target test accuracy on the fixed 360-image test split.\n\n"
-        + markdown_table(
-            [
-                "seed",
-                "source-only (%)",
-                "DANN (%)",
-                "train-on-target (%)",
-                "DANN proxy A-distance",
-            ],
-            rows,
-        )
-        + f"\n\nGap closed by DANN: {100 * closed:.1f}%. "
-        f"Target: >= 55% of the gap ({verdict})."
+        "## DANN domain adaptation (quality)\n\n"
+        + "\n\n".join(sections)
+        + "\n\n### Targets on syn_digits -> digits\n\n"
+        + verdicts
     )
 
 
@@ -139,27 +236,46 @@ class HandWrittenDANN(keras.Model):
         return {"loss": label_loss + domain_loss}
 
 
-def networks(input_shape=(8, 8, 3)):
-    """The default DANN's feature extractor, with a label and a domain head."""
-    base = dann.build(input_shape=input_shape)
-    extractor = keras.Model(base.input, base.get_layer("label").input)
-    label_head = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
-    domain_head = keras.Sequential(
-        [
-            keras.layers.Dense(100, activation="relu"),
-            keras.layers.Dense(1, activation="sigmoid"),
-        ]
-    )
-    features = extractor.output.shape[1:]
-    label_head.build((None, *features))
-    domain_head.build((None, *features))
-    return extractor, label_head, domain_head
-
-
 def hand_written(input_shape=(8, 8, 3)):
     model = HandWrittenDANN(*networks(input_shape))
     model.compile(keras.optimizers.SGD(0.01, momentum=0.9))
     return model
+
+
+def adapt_speed(recipe_fit, x_s, y_s, x_t, batch_size, *, repeats=3, epochs=6):
+    """Throughput of the recipe's default fit beside ADAPT's DANN (lambda ramp).
+
+    Each candidate trains a fresh model for `epochs`; the median epoch time
+    after the first, over `repeats` interleaved runs. ADAPT's epoch runs
+    `ceil(max(source, target) / batch_size)` full batches, the recipe's
+    `len(source) // batch_size`: samples per second counts each one's own.
+    """
+    recipe_samples = 2 * (len(x_s) // batch_size) * batch_size
+    adapt_samples = 2 * int(np.ceil(max(len(x_s), len(x_t)) / batch_size)) * batch_size
+
+    def adapt(epochs, callbacks):
+        dann_adapt.fit(
+            *networks(),
+            (x_s, y_s),
+            x_t,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=LEARNING_RATE,
+            callbacks=callbacks,
+        )
+
+    measured = {"recipe, defaults": [], dann_adapt.VARIANTS["ramp"]: []}
+    for repeat in range(repeats):
+        keras.utils.set_random_seed(repeat)
+        measured["recipe, defaults"].append(
+            throughput(recipe_fit, recipe_samples, epochs)
+        )
+        keras.utils.set_random_seed(repeat)
+        measured[dann_adapt.VARIANTS["ramp"]].append(
+            throughput(adapt, adapt_samples, epochs)
+        )
+    results = {name: statistics.median(values) for name, values in measured.items()}
+    return ratio_table(results, "samples/s", {"ADAPT": dann_adapt.VARIANTS["ramp"]})
 
 
 def speed():
@@ -216,6 +332,16 @@ def speed():
         epochs=11,  # an epoch is a fraction of a second: time many
         bare=bare_dann(networks, x_s, y_s, x_t, batch_size=batch_size, epochs=11),
     )
+    skipped = dann_adapt.unavailable()
+    if skipped is None:
+        peer = (
+            "\n\nBeside ADAPT's DANN (same networks, data and batches, SGD "
+            "momentum 0.9 with the annealed rate, `UpdateLambda` ramp; ADAPT "
+            "runs one step per call; median over epochs 2-6 of 3 interleaved "
+            "repeats):\n\n" + adapt_speed(recipe("auto"), x_s, y_s, x_t, batch_size)
+        )
+    else:
+        peer = f"\n\n{skipped}"
     return (
         "## DANN training speed\n\n"
         f"Default DANN on digits -> digits_m ({steps} batches of {batch_size} source + "
@@ -226,4 +352,5 @@ def speed():
         "callback before every batch, one step per call.\n\n"
         + table
         + tensorflow_only_target()
+        + peer
     )

@@ -191,7 +191,7 @@ def judge(data, *, epochs=60, batch_size=32, seed=0, verbose=0):
             f"shape and classes), got {type(data).__name__}."
         )
     seed = validation.check_seed(seed, allow_none=False)
-    training.check_fit_options(epochs=epochs, batch_size=batch_size, verbose=verbose)
+    training.check_fit(epochs=epochs, batch_size=batch_size, verbose=verbose)
 
     keras.utils.set_random_seed(seed)
     classifier = convnet.build(

@@ -14,8 +14,8 @@ functions instead of repeating them, so a fix here reaches every recipe.
   `BackupAndRestore` when a `checkpoint_dir` is given, so an interrupted run
   resumes where it stopped; `TensorBoard` when a `log_dir` is given.
 - Input checks (in `recipes.validation`) raise `ValueError` naming the
-  argument before any work is done; `check_fit_options` and
-  `check_compiled` are the ones every recipe's `fit` and `evaluate` share.
+  argument before any work is done; `check_fit` and `check_compiled` are
+  the ones every recipe's `fit` and `evaluate` share.
 """
 
 from __future__ import annotations
@@ -162,12 +162,20 @@ def check_compiled(model, name="model"):
         )
 
 
-def check_fit_options(
-    *, epochs, batch_size, callbacks=None, verbose="auto", early_stopping_patience=None
+def check_fit(
+    model=None,
+    *,
+    epochs,
+    batch_size,
+    callbacks=None,
+    verbose="auto",
+    early_stopping_patience=None,
 ):
-    """Checks the options every recipe's `fit` takes, before any work.
+    """Checks the options every recipe's `fit` takes, and the model, before any work.
 
     Args:
+        model: the model to train: it must be compiled (`None`: not checked,
+            for functions that build their own).
         epochs: an integer >= 1.
         batch_size: an integer >= 1.
         callbacks: `None` or a list of `keras.callbacks.Callback`.
@@ -178,13 +186,16 @@ def check_fit_options(
         The callbacks as a list.
 
     Raises:
-        ValueError: naming the first bad option.
+        ValueError: naming the first bad option, or the model to compile.
     """
     check_positive_int(epochs, "epochs")
     check_positive_int(batch_size, "batch_size")
     check_verbose(verbose)
     check_patience(early_stopping_patience)
-    return check_callbacks(callbacks)
+    callbacks = check_callbacks(callbacks)
+    if model is not None:
+        check_compiled(model)
+    return callbacks
 
 
 def default_callbacks(
@@ -265,18 +276,18 @@ def fit(
 
     Raises:
         ValueError: for a missing train split, an uncompiled model, or a bad
-            option (see `check_fit_options`).
+            option (see `check_fit`).
     """
     if train is None:
         raise ValueError("`data` has no 'train' split.")
-    callbacks = check_fit_options(
+    callbacks = check_fit(
+        model,
         epochs=epochs,
         batch_size=batch_size,
         callbacks=callbacks,
         verbose=verbose,
         early_stopping_patience=early_stopping_patience,
     )
-    check_compiled(model)
     all_callbacks = (
         default_callbacks(
             validation=val is not None,

@@ -241,7 +241,7 @@ def fit(
     if fine_tune_epochs:
         validation.check_positive_int(fine_tune_epochs, "fine_tune_epochs")
         validation.check_positive(fine_tune_learning_rate, "fine_tune_learning_rate")
-    training.check_fit_options(
+    training.check_fit(
         epochs=epochs,
         batch_size=batch_size,
         verbose=verbose,

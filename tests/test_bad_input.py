@@ -131,6 +131,7 @@ NAN, HUGE = float("nan"), 1e30
 COLOUR = RNG.random((16, 16, 3)).astype("float32")  # a tiny RGB image for style
 GREY = COLOUR[..., :1]  # the same image with one channel
 
+
 @functools.cache
 def unet_model(compiled=True):
     """A tiny U-Net on 8x8 RGB images (X3), compiled or not."""

@@ -90,9 +90,7 @@ def pretrain(
     seed = validation.check_seed(seed)
     noise_layer(noise, noise_level, seed)  # checks the noise arguments
     validation.check_positive_int(epochs_per_layer, "epochs_per_layer")
-    training.check_fit_options(
-        epochs=epochs_per_layer, batch_size=batch_size, verbose=verbose
-    )
+    training.check_fit(epochs=epochs_per_layer, batch_size=batch_size, verbose=verbose)
     validation.check_choice(loss, "loss", LOSSES)
     validation.check_activation(activation, "activation")
     in_unit = loss == "binary_crossentropy"
@@ -224,7 +222,7 @@ def fine_tune(
         ValueError: before any training, for a bad option or data that does
             not fit the classifier (as in `convnet.fit`).
     """
-    training.check_fit_options(
+    training.check_fit(
         epochs=epochs,
         batch_size=batch_size,
         callbacks=callbacks,

@@ -161,14 +161,14 @@ def fit(
             is adapted), for an uncompiled model, a bad option, or data that
             does not fit the model (see `splits.checked`).
     """
-    callbacks = training.check_fit_options(
+    callbacks = training.check_fit(
+        model,
         epochs=epochs,
         batch_size=batch_size,
         callbacks=callbacks,
         verbose=verbose,
         early_stopping_patience=early_stopping_patience,
     )
-    training.check_compiled(model)
     train = splits.checked(model, data, "train", batch_size, required=True)
     val = splits.checked(model, data, "val", batch_size)
     if refit:

@@ -27,7 +27,7 @@ def _train_label_head(
     **build_kwargs,
 ):
     """Builds a DANN and trains its label head on `domain`'s labeled splits."""
-    training.check_fit_options(
+    training.check_fit(
         epochs=epochs,
         batch_size=batch_size,
         verbose=verbose,

@@ -56,7 +56,7 @@ class HyperModel(RecipeHyperModel):
             domain_units=hp.Choice("domain_units", [50, 100, 200], default=100),
         )
         learning_rate = hp.Float(
-            "learning_rate", 1e-3, 1e-1, sampling="log", default=1e-2
+            "learning_rate", 1e-3, 1e-1, sampling="log", default=3e-2
         )
         return compile(model, learning_rate=learning_rate)
 

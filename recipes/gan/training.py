@@ -166,10 +166,13 @@ def fit(
             dataset is checked on its `element_spec` and first batch).
     """
     check_model(model)
-    training.check_fit_options(
-        epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=verbose
+    training.check_fit(
+        model,
+        epochs=epochs,
+        batch_size=batch_size,
+        callbacks=callbacks,
+        verbose=verbose,
     )
-    training.check_compiled(model)
     return training.fit(
         model,
         split_images(model, data, "train"),

@@ -156,14 +156,14 @@ def fit(
             above the classes of a split, `k_shot` < 1, or classes with too
             few images for `k_shot` supports and their queries.
     """
-    callbacks = training.check_fit_options(
+    callbacks = training.check_fit(
+        model,
         epochs=epochs,
         batch_size=batch_size,
         callbacks=callbacks,
         verbose=verbose,
         early_stopping_patience=early_stopping_patience,
     )
-    training.check_compiled(model)
     validation.check_positive_int(episodes_per_epoch, "episodes_per_epoch")
     seed = validation.check_seed(seed, allow_none=False)
     shape = model.input_shape[1:]

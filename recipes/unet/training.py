@@ -121,14 +121,14 @@ def fit(
         ValueError: before any training, for an uncompiled model, a bad
             option, or images or masks that do not fit the model.
     """
-    training.check_fit_options(
+    training.check_fit(
+        model,
         epochs=epochs,
         batch_size=batch_size,
         callbacks=callbacks,
         verbose=verbose,
         early_stopping_patience=early_stopping_patience,
     )
-    training.check_compiled(model)
     return training.fit(
         model,
         segmentation_split(model, data, "train"),
