@@ -260,7 +260,9 @@ def speed():
         f"contrastive loss; augmentation, dropout, weight decay, unit normalisation "
         f"and the pixel part of the embedding off on both sides) on {len(labels)} pairs "
         f"of the digits training split, batch {batch_size}; median over epochs 2-6 "
-        "of 3 interleaved repeats.\n\n"
+        "of 3 interleaved repeats. The recipe runs its default "
+        f"{siamese.STEPS_PER_EXECUTION} steps per call; the hand-written model "
+        "and the bare step run one.\n\n"
         + table
         + '\n\nTarget: recipe with `"auto"` >= 1.0x hand-written.'
     )

@@ -4,7 +4,13 @@ import pytest
 
 from recipes import data, layers, losses, siamese
 from recipes.siamese import pairs, training
-from tests.helpers import Batches, assert_fits_with_xla, assert_roundtrip, tiny
+from tests.helpers import (
+    Batches,
+    assert_fits_with_xla,
+    assert_roundtrip,
+    assert_steps_per_call_train_alike,
+    tiny,
+)
 
 
 @pytest.fixture(scope="module")
@@ -324,6 +330,17 @@ def test_each_distance_builds_fits_evaluates_and_round_trips(
 def test_trains_with_xla(distance, digits):
     assert_fits_with_xla(
         siamese, small(distance, tower="dense"), digits.train, positives_per_example=1
+    )
+
+
+def test_several_steps_per_call_train_exactly_as_one(digits):
+    assert_steps_per_call_train_alike(
+        siamese,
+        lambda: small("euclidean", tower="dense"),
+        digits,
+        epochs=1,
+        batch_size=8,
+        positives_per_example=1,
     )
 
 

@@ -68,7 +68,13 @@ from recipes.siamese.model import (
     distance_of,
 )
 from recipes.siamese.pairs import CLASS_AUGMENTATIONS, augment_classes, make_pairs
-from recipes.siamese.training import DEFAULT_EPOCHS, DEFAULT_MARGINS, compile, fit
+from recipes.siamese.training import (
+    DEFAULT_EPOCHS,
+    DEFAULT_MARGINS,
+    STEPS_PER_EXECUTION,
+    compile,
+    fit,
+)
 
 DATASET = "glyphs"
 FACTS = ("input_shape",)  # what `build` and `HyperModel` take from a dataset's info
@@ -81,6 +87,7 @@ __all__ = [
     "DEFAULT_WEIGHT_DECAY",
     "DISTANCES",
     "FACTS",
+    "STEPS_PER_EXECUTION",
     "TOWERS",
     "HyperModel",
     "augment_classes",

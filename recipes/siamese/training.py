@@ -10,10 +10,19 @@ from recipes.siamese.pairs import check_xy, make_pairs
 
 DEFAULT_MARGINS = {"euclidean": 1.5, "cosine": 0.0}
 DEFAULT_EPOCHS = 3  # on glyphs, chosen on the validation classes (design note)
+# Training steps per compiled call ("auto" under a multi-replica strategy is 1:
+# see `training.resolve_steps_per_execution`).
+STEPS_PER_EXECUTION = 8
 
 
 def compile(
-    model, *, learning_rate=1e-3, optimizer="auto", jit_compile="auto", margin=None
+    model,
+    *,
+    learning_rate=1e-3,
+    optimizer="auto",
+    jit_compile="auto",
+    margin=None,
+    steps_per_execution="auto",
 ):
     """Compiles a siamese model with the loss that fits its distance.
 
@@ -29,6 +38,11 @@ def compile(
         jit_compile: `"auto"` (XLA on GPU), `True` or `False`.
         margin: the contrastive margin (default 1.5 for `euclidean`, 0.0 for
             `cosine`; not used by `weighted_l1`).
+        steps_per_execution: training steps per call of the compiled step
+            (Keras's `compile` argument): `"auto"` (the default:
+            `STEPS_PER_EXECUTION` on one replica, 1 under a multi-replica
+            strategy) or a positive int. The updates are the same; batch-level
+            callbacks run once per call.
 
     Returns:
         The compiled model.
@@ -58,6 +72,11 @@ def compile(
         loss=loss,
         metrics=metrics,
         jit_compile=training.resolve_jit_compile(jit_compile),
+        steps_per_execution=training.resolve_steps_per_execution(
+            steps_per_execution,
+            STEPS_PER_EXECUTION,
+            getattr(model, "distribute_strategy", None),
+        ),
     )
     return model
 
@@ -115,14 +134,14 @@ def fit(
             option or seed, or data that does not fit the model (see
             `make_pairs`).
     """
-    training.check_fit_options(
+    training.check_fit(
+        model,
         epochs=epochs,
         batch_size=batch_size,
         callbacks=callbacks,
         verbose=verbose,
         early_stopping_patience=early_stopping_patience,
     )
-    training.check_compiled(model)
     seed = validation.check_seed(seed, allow_none=False)
     shape = model.input_shape[0][1:]
     train = check_xy(training.require_split(data, "train"), "data train", shape)
