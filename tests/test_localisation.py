@@ -76,6 +76,19 @@ def test_train_copies_draw_the_training_digits_anew_and_leave_the_rest():
     assert again is three or np.array_equal(again.train.images, three.train.images)
 
 
+def test_glyphs_are_placed_like_digits():
+    x, y = data.load("glyphs", seed=0, as_numpy=True).test
+    canvases = localisation.make_canvases(x[:16], seed=0)._replace(labels=y[:16])
+    again = localisation.make_canvases(x[:16], seed=0)
+    np.testing.assert_array_equal(canvases.images, again.images)
+    assert (
+        canvases.images.shape == (16, 64, 64, 3)
+        and canvases.masks.any(axis=(1, 2, 3)).all()
+    )
+    for mask, (top, left, bottom, right) in zip(canvases.masks, canvases.boxes):
+        assert mask[top:bottom, left:right].sum() == mask.sum() > 0
+
+
 def test_bad_arguments():
     digits = embedded.digits_images()[0][:2]
     with pytest.raises(ValueError, match="seed"):
