@@ -65,24 +65,39 @@ def digits_runs(domains):
         trained = dann.train_on_target(domains, **baseline, seed=seed)
         return target_accuracy(trained, domains)
 
+    adapt = adapt_runs(
+        domains,
+        lambda seed: networks(info.input_shape, info.num_classes),
+        epochs=EPOCHS,
+        batch_size=BATCH_SIZE,
+        learning_rate=LEARNING_RATE,
+        gamma=GAMMA,
+    )
+    return source_only, recipe, on_target, adapt
+
+
+def adapt_runs(domains, make_networks, **options):
+    """ADAPT's DANN on `domains`: `adapt(variant) -> run(seed) -> target test %`.
+
+    `make_networks(seed)` gives the feature extractor, label head and domain
+    head; `options` go to `dann_adapt.fit`.
+    """
+
     def adapt(variant):
         def run(seed):
             model, _ = dann_adapt.fit(
-                *networks(info.input_shape, info.num_classes),
+                *make_networks(seed),
                 domains.source.train,
                 domains.target.train[0],
                 variant=variant,
-                epochs=EPOCHS,
-                batch_size=BATCH_SIZE,
-                learning_rate=LEARNING_RATE,
-                gamma=GAMMA,
                 seed=seed,
+                **options,
             )
             return 100 * dann_adapt.accuracy(model, *domains.target.test)
 
         return run
 
-    return source_only, recipe, on_target, adapt
+    return adapt
 
 
 def two_moons(angle=35.0):
@@ -170,24 +185,15 @@ def moons_runs(domains):
         )
         return target_accuracy(model, domains)
 
-    def adapt(variant):
-        def run(seed):
-            model, _ = dann_adapt.fit(
-                *heads(moons_extractor(seed), 2, MOONS_UNITS),
-                domains.source.train,
-                domains.target.train[0],
-                variant=variant,
-                epochs=MOONS_EPOCHS,
-                batch_size=MOONS_BATCH,
-                learning_rate=0.01,
-                optimizer="adam",
-                anneal_learning_rate=False,
-                seed=seed,
-            )
-            return 100 * dann_adapt.accuracy(model, *domains.target.test)
-
-        return run
-
+    adapt = adapt_runs(
+        domains,
+        lambda seed: heads(moons_extractor(seed), 2, MOONS_UNITS),
+        epochs=MOONS_EPOCHS,
+        batch_size=MOONS_BATCH,
+        learning_rate=0.01,
+        optimizer="adam",
+        anneal_learning_rate=False,
+    )
     return source_only, recipe, on_target, adapt
 
 
