@@ -200,14 +200,14 @@ def compile(
         The compiled model.
     """
     model.compile(
-        optimizer=training.make_optimizer(optimizer, learning_rate),
-        loss=keras.losses.SparseCategoricalCrossentropy(),
-        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-        jit_compile=training.resolve_jit_compile(jit_compile),
-        steps_per_execution=training.resolve_steps_per_execution(
-            steps_per_execution,
-            STEPS_PER_EXECUTION,
-            getattr(model, "distribute_strategy", None),
+        **training.classification_objective(),
+        **training.compile_options(
+            model,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            jit_compile=jit_compile,
+            steps_per_execution=steps_per_execution,
+            auto_steps=STEPS_PER_EXECUTION,
         ),
     )
     return model

@@ -104,6 +104,70 @@ def resolve_steps_per_execution(steps_per_execution, auto_value, strategy=None):
     return steps_per_execution
 
 
+def compile_options(
+    model,
+    *,
+    optimizer="auto",
+    learning_rate=1e-3,
+    jit_compile="auto",
+    steps_per_execution=None,
+    auto_steps=1,
+    supports_xla=True,
+    **optimizer_options,
+):
+    """The `optimizer`, `jit_compile` and `steps_per_execution` of `model.compile`.
+
+    Every recipe's `compile` resolves its arguments the same way: the
+    optimizer by `make_optimizer`, XLA by `resolve_jit_compile` and the steps
+    per call by `resolve_steps_per_execution` under the model's strategy.
+
+    Args:
+        model: the model about to be compiled.
+        optimizer: `"auto"` (Adam), an optimizer name or instance.
+        learning_rate: a positive float or a `LearningRateSchedule`.
+        jit_compile: `"auto"`, `True` or `False`.
+        steps_per_execution: `"auto"`, a positive int, or `None` to leave it
+            out (Keras's default, 1).
+        auto_steps: the recipe's steps per call for `"auto"` on one replica.
+        supports_xla: as in `resolve_jit_compile`.
+        **optimizer_options: passed to `make_optimizer`.
+
+    Returns:
+        A dict of keyword arguments for `model.compile`.
+
+    Raises:
+        ValueError: for a bad optimizer, learning rate, `jit_compile` or
+            `steps_per_execution`.
+
+    Example:
+
+    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    >>> options = compile_options(model, jit_compile=False, steps_per_execution=4)
+    >>> options["jit_compile"], options["steps_per_execution"]
+    (False, 4)
+    """
+    options = {
+        "optimizer": make_optimizer(optimizer, learning_rate, **optimizer_options),
+        "jit_compile": resolve_jit_compile(jit_compile, supports_xla=supports_xla),
+    }
+    if steps_per_execution is not None:
+        options["steps_per_execution"] = resolve_steps_per_execution(
+            steps_per_execution,
+            auto_steps,
+            getattr(model, "distribute_strategy", None),
+        )
+    return options
+
+
+def classification_objective():
+    """The loss and metric of a classifier's `compile`: sparse cross-entropy
+    and `accuracy` (new instances on every call)."""
+    return {
+        "loss": keras.losses.SparseCategoricalCrossentropy(),
+        "metrics": [keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    }
+
+
 def make_optimizer(optimizer="auto", learning_rate=1e-3, **kwargs):
     """Builds an optimizer from a name (or passes an instance through).
 

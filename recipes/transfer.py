@@ -192,10 +192,13 @@ def compile(
 ):
     """Compiles a transfer model with cross-entropy and accuracy."""
     model.compile(
-        optimizer=training.make_optimizer(optimizer, learning_rate),
-        loss=keras.losses.SparseCategoricalCrossentropy(),
-        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-        jit_compile=training.resolve_jit_compile(jit_compile),
+        **training.classification_objective(),
+        **training.compile_options(
+            model,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            jit_compile=jit_compile,
+        ),
     )
     return model
 

@@ -52,6 +52,36 @@ def test_make_optimizer():
         training.make_optimizer("adam", -1.0)
 
 
+def test_compile_options_resolve_every_argument_as_a_recipe_does():
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    options = training.compile_options(
+        model,
+        optimizer="sgd",
+        learning_rate=0.25,
+        jit_compile=False,
+        steps_per_execution="auto",
+        auto_steps=8,
+        momentum=0.5,
+    )
+    assert options["jit_compile"] is False
+    assert options["steps_per_execution"] == 8  # one replica: the recipe's value
+    assert isinstance(options["optimizer"], keras.optimizers.SGD)
+    assert np.isclose(float(options["optimizer"].learning_rate), 0.25)
+    assert np.isclose(float(options["optimizer"].momentum), 0.5)
+    assert "steps_per_execution" not in training.compile_options(model)
+    for bad, name in (
+        ({"jit_compile": "yes"}, "jit_compile"),
+        ({"steps_per_execution": 0}, "steps_per_execution"),
+        ({"learning_rate": 0.0}, "learning_rate"),
+    ):
+        with pytest.raises(ValueError, match=name):
+            training.compile_options(model, **bad)
+    objective = training.classification_objective()
+    assert (
+        objective["metrics"][0] is not training.classification_objective()["metrics"][0]
+    )  # a new metric for every model
+
+
 def test_default_callbacks():
     kinds = lambda cbs: [type(c).__name__ for c in cbs]  # noqa: E731
     assert kinds(training.default_callbacks(validation=False)) == ["TerminateOnNaN"]

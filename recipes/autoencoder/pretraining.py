@@ -239,10 +239,13 @@ def fine_tune(
         for layer in model.layers:
             layer.trainable = encoder_trainable or layer.name == "label"
         model.compile(
-            optimizer=training.make_optimizer(optimizer, learning_rate),
-            loss=keras.losses.SparseCategoricalCrossentropy(),
-            metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-            jit_compile=training.resolve_jit_compile(jit_compile),
+            **training.classification_objective(),
+            **training.compile_options(
+                model,
+                optimizer=optimizer,
+                learning_rate=learning_rate,
+                jit_compile=jit_compile,
+            ),
         )
         directory = checkpoint_dir and os.path.join(os.fspath(checkpoint_dir), phase)
         history = training.fit(

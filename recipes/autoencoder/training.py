@@ -45,13 +45,14 @@ def compile(
     """
     validation.check_choice(loss, "loss", LOSSES)
     model.compile(
-        optimizer=training.make_optimizer(optimizer, learning_rate),
         loss=loss,
-        jit_compile=training.resolve_jit_compile(jit_compile),
-        steps_per_execution=training.resolve_steps_per_execution(
-            steps_per_execution,
-            STEPS_PER_EXECUTION,
-            getattr(model, "distribute_strategy", None),
+        **training.compile_options(
+            model,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            jit_compile=jit_compile,
+            steps_per_execution=steps_per_execution,
+            auto_steps=STEPS_PER_EXECUTION,
         ),
     )
     return model

@@ -72,11 +72,6 @@ def compile(
     >>> model.optimizer.clipnorm, model.loss.label_smoothing
     (1.0, 0.1)
     """
-    steps_per_execution = training.resolve_steps_per_execution(
-        steps_per_execution,
-        STEPS_PER_EXECUTION,
-        getattr(model, "distribute_strategy", None),
-    )
     if is_text_model(model):
         require_string_backend("model")
     if is_text_model(model) and jit_compile is True:
@@ -84,26 +79,33 @@ def compile(
             "`jit_compile=True` is impossible for text models: XLA cannot compile "
             "the string operations of TextVectorization. Use 'auto' or False."
         )
-    jit = training.resolve_jit_compile(jit_compile, supports_xla=False)
-    if jit:
-        for layer in recurrent_layers(model):
-            layer.use_cudnn = False  # the generic loop, which XLA compiles
-            layer.supports_jit = True
     extra = {}
     if clipnorm is not None:
         validation.check_positive(clipnorm, "clipnorm")
         extra["clipnorm"] = clipnorm
     validation.check_fraction(label_smoothing, "label_smoothing")
+    options = training.compile_options(
+        model,
+        optimizer=optimizer,
+        learning_rate=learning_rate,
+        jit_compile=jit_compile,
+        steps_per_execution=steps_per_execution,
+        auto_steps=STEPS_PER_EXECUTION,
+        supports_xla=False,
+        **extra,
+    )
+    if options["jit_compile"]:
+        for layer in recurrent_layers(model):
+            layer.use_cudnn = False  # the generic loop, which XLA compiles
+            layer.supports_jit = True
     if label_smoothing:
         loss = SmoothedSparseCrossentropy(label_smoothing)
     else:
         loss = keras.losses.SparseCategoricalCrossentropy()
     model.compile(
-        optimizer=training.make_optimizer(optimizer, learning_rate, **extra),
         loss=loss,
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-        jit_compile=jit,
-        steps_per_execution=steps_per_execution,
+        **options,
     )
     return model
 

@@ -7,8 +7,6 @@ reference). Both return the DANN-shaped model, ready for `evaluate`.
 
 from __future__ import annotations
 
-import keras
-
 from recipes import training
 from recipes.dann.data import source_split, target_split
 from recipes.dann.model import build, label_classifier
@@ -47,10 +45,10 @@ def _train_label_head(
         val = None if val is None or val[1] is None else val
     classifier = label_classifier(model)
     classifier.compile(
-        optimizer=training.make_optimizer("auto", learning_rate),
-        loss=keras.losses.SparseCategoricalCrossentropy(),
-        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-        jit_compile=training.resolve_jit_compile(jit_compile),
+        **training.classification_objective(),
+        **training.compile_options(
+            classifier, learning_rate=learning_rate, jit_compile=jit_compile
+        ),
     )
     training.fit(
         classifier,

@@ -62,15 +62,17 @@ def compile(
         The compiled model.
     """
     validation.check_positive(domain_weight, "domain_weight")
-    steps_per_execution = training.resolve_steps_per_execution(
-        steps_per_execution,
-        STEPS_PER_EXECUTION,
-        getattr(model, "distribute_strategy", None),
-    )
     if optimizer == "auto":
         optimizer = training.make_optimizer("sgd", learning_rate, momentum=0.9)
+    options = training.compile_options(
+        model,
+        optimizer=optimizer,
+        learning_rate=learning_rate,
+        jit_compile=jit_compile,
+        steps_per_execution=steps_per_execution,
+        auto_steps=STEPS_PER_EXECUTION,
+    )
     model.compile(
-        optimizer=training.make_optimizer(optimizer, learning_rate),
         loss={
             "label": keras.losses.SparseCategoricalCrossentropy(),
             "domain": keras.losses.BinaryCrossentropy(),
@@ -80,8 +82,7 @@ def compile(
             "label": [keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
             "domain": [keras.metrics.BinaryAccuracy(name="accuracy")],
         },
-        jit_compile=training.resolve_jit_compile(jit_compile),
-        steps_per_execution=steps_per_execution,
+        **options,
     )
     return model
 

@@ -96,10 +96,14 @@ def compile(model, *, learning_rate=1e-3, optimizer="auto", jit_compile="auto"):
     'prototypical'
     """
     model.compile(
-        optimizer=training.make_optimizer(optimizer, learning_rate),
         loss=losses.PrototypicalLoss(),
         metrics=[keras.metrics.MeanMetricWrapper(episode_accuracy, name="accuracy")],
-        jit_compile=training.resolve_jit_compile(jit_compile),
+        **training.compile_options(
+            model,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            jit_compile=jit_compile,
+        ),
     )
     return model
 

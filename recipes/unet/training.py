@@ -56,14 +56,15 @@ def compile(
     else:
         iou = keras.metrics.MeanIoU(num_classes, sparse_y_pred=False, name="iou")
     model.compile(
-        optimizer=training.make_optimizer(optimizer, learning_rate),
         loss=make_loss(loss),
         metrics=[iou],
-        jit_compile=training.resolve_jit_compile(jit_compile),
-        steps_per_execution=training.resolve_steps_per_execution(
-            steps_per_execution,
-            STEPS_PER_EXECUTION,
-            getattr(model, "distribute_strategy", None),
+        **training.compile_options(
+            model,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            jit_compile=jit_compile,
+            steps_per_execution=steps_per_execution,
+            auto_steps=STEPS_PER_EXECUTION,
         ),
     )
     return model
