@@ -116,7 +116,8 @@ def _pair_section(title, runs, seeds, notes):
 
 def quality():
     digits_notes = (
-        "Default `dann.build()` (LeNet-style ConvNet features, width 32, domain "
+        "Default `dann.build()` (LeNet-style ConvNet features, width 32, "
+        "random shifts of up to one pixel of every training image, domain "
         f"head of {DOMAIN_UNITS} units) and `dann.fit` ({EPOCHS} epochs, batches of "
         f"{BATCH_SIZE} source + {BATCH_SIZE} target images, SGD momentum 0.9, "
         f"rate {LEARNING_RATE:g} annealed, lambda ramp gamma {GAMMA:g}); ADAPT's "

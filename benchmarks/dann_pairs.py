@@ -33,6 +33,7 @@ BATCH_SIZE = _default(dann.fit, "batch_size")
 GAMMA = _default(dann.fit, "gamma")
 LEARNING_RATE = _default(dann.compile, "learning_rate")
 DOMAIN_UNITS = _default(dann.build, "domain_units")
+AUGMENT = _default(dann.build, "augment")
 
 
 BASELINE_EPOCHS = 40  # with early stopping on the validation loss (patience 10)
@@ -229,6 +230,8 @@ def validate(
     gamma=GAMMA,
     domain_units=DOMAIN_UNITS,
     domain_weight=1.0,
+    augment=AUGMENT,
+    dropout_rate=0.0,
     seed=0,
     source_only=False,
 ):
@@ -236,8 +239,10 @@ def validate(
 
     The tuning of the defaults on `syn_digits` -> `digits`
     (docs/recipes/dann.md): the data split and the weights from `seed`, and
-    the target's test split untouched. With `source_only`, the source-only
-    baseline (Adam, at most 40 epochs, early stopping) instead of DANN.
+    the target's test split untouched. `augment` and `dropout_rate` go to
+    `dann.build` (and to the baseline's network). With `source_only`, the
+    source-only baseline (Adam, at most 40 epochs, early stopping) instead of
+    DANN.
 
     Returns:
         `{"last": accuracy after the last epoch, "best": the best epoch's,
@@ -248,7 +253,12 @@ def validate(
     keras.utils.set_random_seed(seed)
     if source_only:
         model = dann.source_only(
-            domains, epochs=BASELINE_EPOCHS, early_stopping_patience=10, seed=seed
+            domains,
+            epochs=BASELINE_EPOCHS,
+            early_stopping_patience=10,
+            augment=augment,
+            dropout_rate=dropout_rate,
+            seed=seed,
         )
         predicted = np.argmax(model.predict(x_val, verbose=0)["label"], axis=-1)
         return {"last": 100 * float(np.mean(predicted == y_val))}
@@ -256,6 +266,8 @@ def validate(
         input_shape=domains.info.input_shape,
         num_classes=domains.info.num_classes,
         domain_units=domain_units,
+        augment=augment,
+        dropout_rate=dropout_rate,
         seed=seed,
     )
     dann.compile(model, learning_rate=learning_rate, domain_weight=domain_weight)
@@ -288,6 +300,10 @@ if __name__ == "__main__":
     parser.add_argument("--gamma", type=float, default=GAMMA)
     parser.add_argument("--domain-units", type=int, default=DOMAIN_UNITS)
     parser.add_argument("--domain-weight", type=float, default=1.0)
+    parser.add_argument(
+        "--augment", action=argparse.BooleanOptionalAction, default=AUGMENT
+    )
+    parser.add_argument("--dropout-rate", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--source-only", action="store_true")
     print(validate(**vars(parser.parse_args())))

@@ -162,10 +162,17 @@ def syn_digits_search():
     return search
 
 
+def best_setting(search):
+    """The `(num_layers, noise_level)` of `search` (from `syn_digits_search`)
+    with the best validation accuracy; ties go to the first (fewer layers,
+    less noise)."""
+    return max(search, key=search.get)
+
+
 def syn_digits_section():
     """Markdown: mSDA against raw pixels on `syn_digits` -> `digits`."""
     search = syn_digits_search()
-    chosen = max(search, key=search.get)  # ties: the first (fewer layers, less noise)
+    chosen = best_setting(search)
     results = msda_domain_adaptation(*chosen, **SYN_PAIR)
     _, unlabeled, splits = _domains(**SYN_PAIR)
     target = data.load("digits")

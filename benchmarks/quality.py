@@ -22,6 +22,7 @@ QUALITY = {
     "fewshot": "benchmarks.fewshot",  # protonet, siamese and pixels on unseen alphabets
     "gan": "benchmarks.gan",
     "msda": "benchmarks.msda",  # marginalized denoising features across domains
+    "msda_dann": "benchmarks.msda_dann",  # mSDA features as DANN inputs
     "siamese": "benchmarks.siamese",
     "style": "benchmarks.style",  # style transfer on the sample photographs, not a recipe
     "transfer": "benchmarks.transfer",  # glyphs: background -> new alphabets

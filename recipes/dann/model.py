@@ -18,8 +18,8 @@ def build(
     depth=2,
     dropout_rate=0.0,
     batch_norm=False,
-    augment=False,
-    domain_units=100,
+    augment=True,
+    domain_units=500,
     lambda_=0.0,
     seed=None,
     name="dann",
@@ -44,10 +44,10 @@ def build(
         dropout_rate: dropout before the heads, in [0, 1). Default 0.0.
         batch_norm: batch normalisation after each convolution. Default
             `False`.
-        augment: random shifts of up to one pixel, active in training only.
-            Default `False`.
+        augment: random shifts of up to one pixel, active in training only
+            (source and target rows alike). Default `True`.
         seed: seed of the augmentation's random shifts. Default `None`.
-        domain_units: hidden units of the domain head. Default 100.
+        domain_units: hidden units of the domain head. Default 500.
         lambda_: initial `lambda` of the `GradientReversal` layer (`fit`'s
             schedule overwrites it in every training step). Default 0.0.
         name: the model's name. Default `"dann"`.
