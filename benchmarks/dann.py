@@ -56,9 +56,15 @@ from benchmarks.dann_pairs import (
 from recipes import dann
 
 SEEDS = (0, 1, 2)
+MOONS_NOTES = (
+    "One ReLU layer of 15 units as features, domain head of 15 units, Adam "
+    f"0.01 without annealing, {MOONS_EPOCHS} epochs of batches of {MOONS_BATCH} "
+    "(the settings of the two-moons test), for every method; 300 points "
+    "per split and domain, the target rotated by 35 degrees."
+)
 
 
-def _pair_section(title, runs, seeds, notes):
+def pair_section(title, runs, seeds, notes):
     """Runs every method for every seed; a Markdown section and the means."""
     source_only, recipe, on_target, adapt = runs
     methods = {"source-only": source_only, "DANN (recipe)": recipe}
@@ -127,12 +133,6 @@ def quality():
         "most, Adam, early stopping). Target test accuracy; the splits are "
         "fixed (data seed 0), the seed sets the weights and the batch order."
     )
-    moons_notes = (
-        "One ReLU layer of 15 units as features, domain head of 15 units, Adam "
-        f"0.01 without annealing, {MOONS_EPOCHS} epochs of batches of {MOONS_BATCH} "
-        "(the settings of the two-moons test), for every method; 300 points "
-        "per split and domain, the target rotated by 35 degrees."
-    )
     pairs = [
         (
             "syn_digits -> digits (the tuned pair)",
@@ -144,11 +144,11 @@ def quality():
             digits_runs(dann.load_data("digits_m")),
             digits_notes,
         ),
-        ("two moons, 35 degrees", moons_runs(two_moons()), moons_notes),
+        ("two moons, 35 degrees", moons_runs(two_moons()), MOONS_NOTES),
     ]
     sections, summaries = [], []
     for title, runs, notes in pairs:
-        text, summary = _pair_section(title, runs, SEEDS, notes)
+        text, summary = pair_section(title, runs, SEEDS, notes)
         sections.append(text)
         summaries.append(summary)
     typeset = summaries[0]

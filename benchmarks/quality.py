@@ -19,6 +19,7 @@ QUALITY = {
     "cam": "benchmarks.cam",  # class activation maps of a ConvNet, not a recipe
     "convnet": "benchmarks.convnet",
     "dann": "benchmarks.dann",
+    "dann_moons": "benchmarks.dann_moons",  # the two moons over ten seeds
     "fewshot": "benchmarks.fewshot",  # protonet, siamese and pixels on unseen alphabets
     "gan": "benchmarks.gan",
     "msda": "benchmarks.msda",  # marginalized denoising features across domains

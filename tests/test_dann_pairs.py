@@ -52,3 +52,23 @@ def test_another_set_of_classes_is_refused(monkeypatch):
     monkeypatch.setattr(data, "load", nine_classes)
     with pytest.raises(ValueError, match="9 classes"):
         dann.load_data("digits", source="syn_digits")
+
+
+def test_msda_features_make_a_standardised_domain_pair():
+    from benchmarks import msda_dann
+    from recipes.mda import MarginalizedDenoisingAutoencoder
+
+    pixels = msda_dann.feature_domains(lambda x: x, "pixels")
+    x_source, y_source = pixels.source.train
+    x_target, _ = pixels.target.train
+    assert x_source.shape[1:] == x_target.shape[1:] == pixels.info.input_shape == (64,)
+    unlabeled = np.concatenate([x_source, x_target])
+    np.testing.assert_allclose(unlabeled.mean(axis=0), 0.0, atol=1e-4)
+    assert set(np.unique(y_source)) == set(range(10))
+    msda = MarginalizedDenoisingAutoencoder(num_layers=2, noise_level=0.5)
+    msda.fit(np.random.default_rng(0).random((100, 64)))
+    features = msda_dann.feature_domains(msda.transform, "mSDA features")
+    assert features.info.input_shape == (192,)  # the input and two codes
+    np.testing.assert_array_equal(features.target.test[1], pixels.target.test[1])
+    extractor = msda_dann.dense_extractor(192, seed=0)
+    assert extractor.output.shape[1:] == (msda_dann.UNITS,)
