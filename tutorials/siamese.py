@@ -42,9 +42,9 @@ args = tutorial.options(
 quick = tutorial.smoke_run(
     args,
     "A full run trains 3 epochs on all the training characters, as "
-    "`python -m benchmarks.fewshot siamese` does with these defaults, which "
-    "measures 71.0% at 20-way one-shot and 95.1% at 5-way 5-shot on the "
-    "unseen alphabets (seed 0; pixel 1-NN: 23.5% and 65.7%).",
+    "`python -m benchmarks.quality fewshot` does with these defaults, which "
+    "measures 70.4% at 20-way one-shot and 95.9% at 5-way 5-shot on the "
+    "unseen alphabets (mean of 3 seeds; pixel 1-NN: 23.5% and 65.7%).",
 )
 
 # %% [markdown]
@@ -213,10 +213,10 @@ print(f"images written under {args.out}")
 # A siamese network turns "which class?" into "how alike?", which carries over
 # to classes without training data. Trained on hundreds of characters, its
 # learned code recognises characters of alphabets it has never seen far
-# better than pixel distance does: the benchmark (`python -m benchmarks.fewshot
-# siamese`, these defaults, seed 0) measures 71.0% at 20-way one-shot (pixel
+# better than pixel distance does: the benchmark (`python -m benchmarks.quality
+# fewshot`, these defaults, 3 seeds) measures 70.4% at 20-way one-shot (pixel
 # distance: 23.5%; the keras-io contrastive example's network, trained on the
-# same pairs for as long: 36.1%) and 95.1% at 5-way 5-shot. Koch et al.
+# same pairs for as long: 33.7%) and 95.9% at 5-way 5-shot. Koch et al.
 # reached 92% at 20-way one-shot on Omniglot with a far larger network trained
 # for up to 200 epochs; on the validation characters, three epochs here climb
 # from 61% to 74% and flatten (`docs/recipes/siamese.md`). The figures move
