@@ -234,6 +234,8 @@ def validate(
     dropout_rate=0.0,
     seed=0,
     source_only=False,
+    source="syn_digits",
+    target="digits",
 ):
     """One candidate's accuracy on the labeled target validation split.
 
@@ -242,13 +244,15 @@ def validate(
     the target's test split untouched. `augment` and `dropout_rate` go to
     `dann.build` (and to the baseline's network). With `source_only`, the
     source-only baseline (Adam, at most 40 epochs, early stopping) instead of
-    DANN.
+    DANN. `source` and `target` name another pair of `dann.load_data`
+    (`--source digits --target digits_m`: the hard case, checked for
+    collapse).
 
     Returns:
         `{"last": accuracy after the last epoch, "best": the best epoch's,
         "best_epoch": its number}` in percent (`last` only for source-only).
     """
-    domains = dann.load_data("digits", source="syn_digits", seed=seed)
+    domains = dann.load_data(target, source=source, seed=seed)
     x_val, y_val = domains.target.val
     keras.utils.set_random_seed(seed)
     if source_only:
@@ -306,4 +310,6 @@ if __name__ == "__main__":
     parser.add_argument("--dropout-rate", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--source-only", action="store_true")
+    parser.add_argument("--source", default="syn_digits")
+    parser.add_argument("--target", default="digits")
     print(validate(**vars(parser.parse_args())))

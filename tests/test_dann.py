@@ -441,7 +441,7 @@ def test_hypermodel_defaults_and_objective():
     hp = keras_tuner.HyperParameters()
     model = hypermodel.build(hp)
     assert model.count_params() == dann.build().count_params()
-    assert hp.values == {"width": 32, "domain_units": 500, "learning_rate": 3e-2}
+    assert hp.values == {"width": 32, "domain_units": 100, "learning_rate": 3e-2}
     assert dann.HyperModel.objective.name == "val_target_accuracy"
     with pytest.raises(ValueError, match="num_classes"):
         dann.HyperModel(num_classes=1)

@@ -53,7 +53,7 @@ class HyperModel(RecipeHyperModel):
             input_shape=self.input_shape,
             num_classes=self.num_classes,
             width=hp.Choice("width", [16, 32, 64], default=32),
-            domain_units=hp.Choice("domain_units", [100, 200, 500], default=500),
+            domain_units=hp.Choice("domain_units", [100, 200, 500], default=100),
         )
         learning_rate = hp.Float(
             "learning_rate", 1e-3, 1e-1, sampling="log", default=3e-2

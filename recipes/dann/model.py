@@ -19,7 +19,7 @@ def build(
     dropout_rate=0.0,
     batch_norm=False,
     augment=True,
-    domain_units=500,
+    domain_units=100,
     lambda_=0.0,
     seed=None,
     name="dann",
@@ -47,7 +47,7 @@ def build(
         augment: random shifts of up to one pixel, active in training only
             (source and target rows alike). Default `True`.
         seed: seed of the augmentation's random shifts. Default `None`.
-        domain_units: hidden units of the domain head. Default 500.
+        domain_units: hidden units of the domain head. Default 100.
         lambda_: initial `lambda` of the `GradientReversal` layer (`fit`'s
             schedule overwrites it in every training step). Default 0.0.
         name: the model's name. Default `"dann"`.
