@@ -317,6 +317,19 @@ def test_each_distance_builds_fits_evaluates_and_round_trips(
     assert set(metrics) == {"one_shot_accuracy", "pair_accuracy", "loss"}
     assert all(isinstance(v, float) for v in metrics.values())
     assert 0 <= metrics["one_shot_accuracy"] <= 1 and 0 <= metrics["pair_accuracy"] <= 1
+    # Embedding each example once gives what the whole model gives on the pairs.
+    (left, right), labels = siamese.make_pairs(*digits.test, seed=0)
+    pairs_loss = model.evaluate([left, right], labels, verbose=0, return_dict=True)
+    assert metrics["loss"] == pytest.approx(pairs_loss["loss"], rel=1e-4)
+    scores = model.predict([left, right], verbose=0)[:, 0]
+    margin = getattr(model.loss, "margin", None)
+    if distance == "euclidean":  # similar below half the margin
+        predicted = scores < margin / 2
+    elif distance == "cosine":  # similar above the middle of margin and 1
+        predicted = scores > (1 + margin) / 2
+    else:  # similar above probability 0.5
+        predicted = scores > 0.5
+    assert metrics["pair_accuracy"] == pytest.approx(np.mean(predicted == labels))
     x = digits.test[0][:16]
     loaded = assert_roundtrip(model, [x, x[::-1]], tmp_path)
     np.testing.assert_allclose(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 
 from recipes import fewshot, training, validation
 from recipes.siamese.model import distance_of
-from recipes.siamese.pairs import check_xy, make_pairs, restrict
+from recipes.siamese.pairs import check_xy, pair_indices, restrict
 from recipes.siamese.training import DEFAULT_MARGINS
 
 DEFAULT_WAYS = 20  # `evaluate`'s N-way one-shot test (Koch et al. 2015)
@@ -54,8 +55,19 @@ def similarity(model, z_left, z_right):
         `(n,)` scores, larger for more similar pairs (minus the Euclidean
         distance, the cosine similarity, or Koch et al.'s probability).
     """
-    scores = np.asarray(model.get_layer("distance")([z_left, z_right]))[:, 0]
+    scores = _outputs(model, z_left, z_right)
     return -scores if distance_of(model) == "euclidean" else scores
+
+
+def _outputs(model, z_left, z_right, chunk=65536):
+    """The distance layer's outputs `(n,)` for row-aligned embeddings."""
+    layer = model.get_layer("distance")
+    return np.concatenate(
+        [
+            np.asarray(layer([z_left[i : i + chunk], z_right[i : i + chunk]]))[:, 0]
+            for i in range(0, len(z_left), chunk)
+        ]
+    )
 
 
 def _codes(model, x, name):
@@ -66,16 +78,11 @@ def _codes(model, x, name):
     return embed(model, x)
 
 
-def _pair_scores(model, z_left, z_right, chunk=65536):
+def _pair_scores(model, z_left, z_right):
     """`similarity` of row-aligned codes, or minus their distance for `None`."""
     if model is None:  # pixel space: minus the Euclidean distance
         return -np.sqrt(np.sum(np.square(z_left - z_right), axis=-1))
-    return np.concatenate(
-        [
-            similarity(model, z_left[i : i + chunk], z_right[i : i + chunk])
-            for i in range(0, len(z_left), chunk)
-        ]
-    )
+    return similarity(model, z_left, z_right)
 
 
 def nearest_neighbors(model, queries, gallery, *, k=1):
@@ -225,9 +232,10 @@ def evaluate(
         present = np.unique(y) if classes is None else list(classes)
         n_way = min(DEFAULT_WAYS, len(present))
     accuracy = one_shot_accuracy(model, x, y, classes, n_way, trials, seed)
-    (left, right), labels = make_pairs(x, y, classes=classes, seed=seed)
-    scores = np.asarray(model.predict([left, right], batch_size=batch_size, verbose=0))
-    scores = scores[:, 0]
+    x, y = restrict(x, y, classes)
+    left, right, labels = pair_indices(y, seed=seed)  # `make_pairs`' pairs
+    codes = embed(model, x, batch_size=batch_size)  # (n, D): each example once
+    scores = _outputs(model, codes[left], codes[right])  # (p,) the model's outputs
     distance = distance_of(model)
     margin = getattr(model.loss, "margin", DEFAULT_MARGINS.get(distance))
     if distance == "euclidean":
@@ -236,11 +244,10 @@ def evaluate(
         predicted = scores > (1 + margin) / 2
     else:
         predicted = scores > 0.5
-    results = training.evaluate(
-        model, ([left, right], labels), batch_size=batch_size, keys=("loss",)
-    )
+    # The compiled loss with its regularisers, as `model.evaluate` reports it.
+    loss = model.compute_loss(y=labels, y_pred=scores[:, None], training=False)
     return {
         "one_shot_accuracy": accuracy,
         "pair_accuracy": float(np.mean(predicted == (labels > 0.5))),
-        **results,
+        "loss": float(keras.ops.convert_to_numpy(loss)),
     }

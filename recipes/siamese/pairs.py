@@ -180,6 +180,29 @@ def make_pairs(
             class_augmentation, "class_augmentation", CLASS_AUGMENTATIONS
         )
         x, y = _augment_classes(x, y, class_augmentation)  # checked just above
+    left, right, labels = pair_indices(
+        y, negatives_per_positive, seed, positives_per_example
+    )
+    return (x[left], x[right]), labels
+
+
+def pair_indices(y, negatives_per_positive=3, seed=0, positives_per_example=1):
+    """The rows of `make_pairs`: which examples each pair joins, and its label.
+
+    Args:
+        y: integer class labels, `(n,)`, already checked and restricted.
+        negatives_per_positive: dissimilar pairs per similar pair.
+        seed: seed of the sampling (checked).
+        positives_per_example: similar pairs drawn for each example.
+
+    Returns:
+        `(left, right, labels)`: int arrays `(p,)` indexing `y`'s examples and
+        float32 labels `(p,)` (1 = similar), shuffled; `make_pairs` returns
+        `(x[left], x[right]), labels`.
+
+    Raises:
+        ValueError: for fewer than two classes or no class with two examples.
+    """
     labels_present, counts = np.unique(y, return_counts=True)
     if len(labels_present) < 2:
         raise ValueError(
@@ -212,4 +235,4 @@ def make_pairs(
     right = np.concatenate([partners, neg_partners])
     labels = np.concatenate([np.ones(len(anchors)), np.zeros(len(neg_anchors))])
     order = rng.permutation(len(labels))
-    return (x[left[order]], x[right[order]]), labels[order].astype("float32")
+    return left[order], right[order], labels[order].astype("float32")
