@@ -110,6 +110,16 @@ def test_the_same_seed_gives_the_same_pgd_examples():
     assert np.abs(first - other).max() > 0.01
 
 
+def test_a_looped_attack_equals_the_written_out_one(monkeypatch):
+    x, y = images()
+    written_out = adversarial.pgd(tiny_convnet(), x, y, epsilon=0.2, steps=3, seed=7)
+    monkeypatch.setattr(adversarial.attacks, "UNROLLED_STEPS", 2)
+    # A new model of the same weights: each model keeps its compiled attack.
+    looped = adversarial.pgd(tiny_convnet(), x, y, epsilon=0.2, steps=3, seed=7)
+    np.testing.assert_allclose(looped, written_out, atol=1e-6)
+    assert np.abs(looped - x).max() > 0.01
+
+
 def test_attacks_lower_accuracy_and_targeted_attacks_hit_their_target():
     model = tiny_convnet()
     x, _ = images(40)

@@ -58,6 +58,10 @@ ATTACKS = ("fgsm", "pgd")
 # cut to zero (Keras's cross-entropy clips at 1e-7, which cuts it).
 PROBABILITY_FLOOR = 1e-30
 PGD_STEPS = 10
+# Attacks of up to this many steps are written out step by step in the compiled
+# function, longer ones loop: XLA runs the loop several times slower on CPU
+# (docs/recipes/adversarial.md, "Speed").
+UNROLLED_STEPS = 100
 PGD_STEP_FACTOR = 2.5  # step size = 2.5 * epsilon / steps (Madry et al. 2018)
 
 _RUNNERS = weakref.WeakKeyDictionary()  # model -> {options: compiled attack}
@@ -214,10 +218,12 @@ def perturb(
         )
         return project(current + direction * step_size * ops.sign(gradient))
 
-    start = project(start)
-    if steps == 1:
-        return step(0, start)
-    return ops.fori_loop(0, steps, step, start)
+    current = project(start)
+    if steps > UNROLLED_STEPS:
+        return ops.fori_loop(0, steps, step, current)
+    for index in range(steps):  # written out: see UNROLLED_STEPS
+        current = step(index, current)
+    return current
 
 
 def _runner(model, *, steps, targeted, from_logits, clip):
