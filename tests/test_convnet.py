@@ -1,10 +1,3 @@
-import json
-import os
-import pathlib
-import subprocess
-import sys
-import textwrap
-
 import keras
 import numpy as np
 import pytest
@@ -108,56 +101,6 @@ def test_bad_data_is_refused_before_training(digits):
         convnet.fit(model, digits, epochs=0)
     with pytest.raises(ValueError, match="learning_rate"):
         convnet.compile(small("lenet"), learning_rate=0)
-
-
-RESUME_SCRIPT = textwrap.dedent(
-    """
-    import json, os, sys
-    import keras
-    from recipes import convnet, data
-    from tests.helpers import tiny
-
-    checkpoint_dir, crash_after = sys.argv[1], int(sys.argv[2])
-    keras.utils.set_random_seed(0)
-    bundle = tiny(data.load("digits"), n=32)
-    model = convnet.compile(convnet.build(arch="lenet", width=4))
-    epochs = []
-
-    class Record(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            epochs.append(epoch)
-
-        def on_epoch_end(self, epoch, logs=None):
-            if epoch == crash_after:
-                os._exit(3)  # killed mid-run, after the backup of this epoch
-
-    convnet.fit(model, bundle.train, epochs=6, verbose=0, checkpoint_dir=checkpoint_dir,
-                callbacks=[Record()])
-    print(json.dumps(epochs))
-    """
-)
-
-
-def test_interrupted_fit_resumes_where_it_stopped(tmp_path):
-    script = tmp_path / "resume.py"
-    script.write_text(RESUME_SCRIPT)
-    checkpoint_dir = tmp_path / "ckpt"
-    root = str(pathlib.Path(__file__).parents[1])
-    env = {**os.environ, "PYTHONPATH": root}
-
-    def run(crash_after):
-        command = [sys.executable, str(script), str(checkpoint_dir), str(crash_after)]
-        return subprocess.run(
-            command, capture_output=True, text=True, cwd=root, env=env
-        )
-
-    crashed = run(2)
-    assert crashed.returncode == 3, crashed.stderr[-2000:]
-    assert any(checkpoint_dir.iterdir())
-    resumed = run(-1)
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert json.loads(resumed.stdout.strip().splitlines()[-1]) == [3, 4, 5]
-    assert not checkpoint_dir.exists() or not any(checkpoint_dir.iterdir())
 
 
 def test_hypermodel_defaults_equal_recipe_defaults():

@@ -149,7 +149,7 @@ plots.training_curves(
 #   distribution).
 
 # %%
-judge = metrics.judge(bundle)
+judge = metrics.judge(bundle, epochs=10 if args.quick else 60)  # a smoke run: shorter
 features = metrics.penultimate_features(judge)
 x_test = bundle.test[0]
 samples = gan.sample(model, 1000, seed=1)
