@@ -20,7 +20,7 @@ import keras
 import numpy as np
 
 from benchmarks.bare_jax import bare_fit
-from benchmarks.common import markdown_table, recipe_fit, speed_table
+from benchmarks.common import keras_fit, markdown_table, recipe_fit, speed_table
 from recipes import autoencoder, data
 from recipes.data import embedded
 
@@ -155,14 +155,8 @@ def speed():
 
     recipe = recipe_fit(autoencoder, x, batch_size=batch_size)
 
-    def hand_written(epochs, callbacks):
-        model = hand_written_autoencoder()
-        model.fit(
-            x, x, epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=0
-        )
-
     table = speed_table(
-        hand_written,
+        keras_fit(hand_written_autoencoder, x, x, batch_size=batch_size),
         recipe,
         samples_per_epoch=len(x),
         auto=autoencoder.compile(autoencoder.build()).jit_compile,

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 
 from benchmarks.bare_jax import bare_fit
-from benchmarks.common import markdown_table, recipe_fit, speed_table
+from benchmarks.common import keras_fit, markdown_table, recipe_fit, speed_table
 from recipes import bilstm, data
 
 SEEDS = (0, 1, 2)
@@ -81,14 +81,8 @@ def speed():
 
     recipe = recipe_fit(bilstm, (x, y), batch_size=batch_size)
 
-    def plain(epochs, callbacks):
-        model = hand_written(x)
-        model.fit(
-            x, y, epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=0
-        )
-
     table = speed_table(
-        plain,
+        keras_fit(lambda: hand_written(x), x, y, batch_size=batch_size),
         recipe,
         samples_per_epoch=len(x),
         auto=bilstm.compile(bilstm.build()).jit_compile,

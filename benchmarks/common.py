@@ -65,6 +65,22 @@ def compare(candidates, samples_per_epoch, *, repeats=3, epochs=4):
     return results
 
 
+def keras_fit(make_model, x, y, *, batch_size):
+    """`fit(epochs, callbacks)` of a fresh compiled `make_model()`, by `model.fit`.
+
+    The hand-written side of `speed_table` for a model trained by Keras's own
+    `fit` on arrays.
+    """
+
+    def fit(epochs, callbacks):
+        model = make_model()
+        model.fit(
+            x, y, epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=0
+        )
+
+    return fit
+
+
 def recipe_fit(module, data, *, batch_size, build_kwargs=None, **fit_kwargs):
     """The recipe side of `speed_table`: `recipe(jit_compile) -> fit(epochs, callbacks)`.
 

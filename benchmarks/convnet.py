@@ -14,7 +14,7 @@ import statistics
 import keras
 
 from benchmarks.bare_jax import bare_fit
-from benchmarks.common import markdown_table, recipe_fit, speed_table
+from benchmarks.common import keras_fit, markdown_table, recipe_fit, speed_table
 from recipes import convnet, data
 
 SEEDS = (0, 1, 2)
@@ -101,14 +101,8 @@ def speed():
 
     recipe = recipe_fit(convnet, (x, y), batch_size=batch_size)
 
-    def hand_written(epochs, callbacks):
-        model = hand_written_resnet()
-        model.fit(
-            x, y, epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=0
-        )
-
     table = speed_table(
-        hand_written,
+        keras_fit(hand_written_resnet, x, y, batch_size=batch_size),
         recipe,
         samples_per_epoch=len(x),
         auto=convnet.compile(convnet.build()).jit_compile,

@@ -24,12 +24,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # Registry: recipe name -> benchmark module (one line per recipe).
 SPEED = {
+    "adversarial": "benchmarks.adversarial_speed",
     "autoencoder": "benchmarks.autoencoder",
     "bilstm": "benchmarks.bilstm",
     "convnet": "benchmarks.convnet",
     "dann": "benchmarks.dann",
     "gan": "benchmarks.gan",
+    "protonet": "benchmarks.protonet",
     "siamese": "benchmarks.siamese",
+    "unet": "benchmarks.unet",
     "vae": "benchmarks.vae",
 }
 BACKENDS = {"tensorflow": "TensorFlow", "jax": "JAX"}

@@ -38,3 +38,14 @@ def test_every_recipe_has_a_design_note_and_a_reference_page():
     for name in recipes.available():
         assert (ROOT / "docs" / "recipes" / f"{name}.md").exists(), name
         assert (ROOT / "docs" / "reference" / f"{name}.md").exists(), name
+
+
+def test_every_recipe_has_a_speed_benchmark():
+    import importlib
+
+    import recipes
+    from benchmarks.speed import SPEED
+
+    assert sorted(SPEED) == recipes.available()
+    for module in SPEED.values():
+        assert callable(importlib.import_module(module).speed), module
