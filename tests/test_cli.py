@@ -358,3 +358,23 @@ def test_ctrl_c_exits_130_and_rerunning_resumes(capsys, tmp_path, digits_npz):
 def test_ctrl_c_without_a_checkpoint_dir_says_how_to_resume():
     args = types.SimpleNamespace(command="train", checkpoint_dir=None)
     assert "--checkpoint-dir DIR" in commands.interrupted(args)
+
+
+def test_ctrl_c_during_a_fit_is_raised_at_the_end_of_the_batch():
+    from recipes.cli import interrupt
+
+    ctrl_c = interrupt.callback()
+    with pytest.raises(KeyboardInterrupt):  # outside a fit: at once
+        ctrl_c.handle(signal.SIGINT, None)
+    ctrl_c.on_train_begin()
+    ctrl_c.handle(signal.SIGINT, None)  # recorded, not raised where it lands
+    with pytest.raises(KeyboardInterrupt):
+        ctrl_c.on_train_batch_end(0)
+    ctrl_c.on_train_batch_end(1)  # raised once
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with interrupt.deferred(ctrl_c):
+            assert signal.getsignal(signal.SIGINT) == ctrl_c.handle
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, inherited)

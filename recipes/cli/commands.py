@@ -12,7 +12,7 @@ import io
 import os
 import sys
 
-from recipes.cli import report
+from recipes.cli import interrupt, report
 
 
 def train(
@@ -78,15 +78,16 @@ def _train(
     _seed(seed)
     bundle = load_data(recipe, name, dataset=dataset, data=data, seed=seed)
     model = recipe.compile(recipe.build(**protocol.facts(recipe, bundle.info)))
-    watch = _restoration_watch()
+    watch, ctrl_c = _restoration_watch(), interrupt.callback()
     options = protocol.fit_options(
         epochs=epochs,
         batch_size=batch_size,
-        callbacks=[watch],
+        callbacks=[ctrl_c, watch],
         checkpoint_dir=checkpoint_dir,
         verbose=verbose,
     )
-    history = recipe.fit(model, bundle, **options)
+    with interrupt.deferred(ctrl_c):  # Ctrl-C ends the running batch, then stops
+        history = recipe.fit(model, bundle, **options)
     metrics = recipe.evaluate(model, bundle)
     if save is not None:
         saving.save_model(model, save)
