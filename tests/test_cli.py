@@ -309,7 +309,6 @@ def test_evaluate_asks_for_the_recipe_of_a_foreign_model(capsys, tmp_path):
 # ---------------------------------------------------------------- Ctrl-C ---
 
 
-@pytest.mark.long(seconds=30)
 def test_ctrl_c_exits_130_and_rerunning_resumes(capsys, tmp_path, digits_npz):
     checkpoints = tmp_path / "checkpoints"
     # A ConvNet (early stopping waits 30 epochs) trains long enough for the

@@ -44,7 +44,6 @@ def test_declares_the_interface(name):
     assert recipe.load_data is not None and isinstance(recipe.DATASET, str)
 
 
-@pytest.mark.long(seconds=15)
 @pytest.mark.parametrize("name", NAMES)
 def test_build_compile_fit_evaluate_round_trip(name, loaded, tmp_path):
     recipe = recipes.get(name)

@@ -42,7 +42,6 @@ def in_a_process(*argv):
     )
 
 
-@pytest.mark.long(seconds=30)
 @pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
 @pytest.mark.parametrize("name", NAMES)
 def test_a_killed_fit_resumes_after_its_last_finished_epoch(name, tmp_path):
@@ -66,7 +65,6 @@ def test_a_killed_fit_resumes_after_its_last_finished_epoch(name, tmp_path):
     assert not checkpoints.exists() or not any(checkpoints.iterdir())
 
 
-@pytest.mark.long(seconds=40)
 @pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
 def test_a_killed_search_redoes_only_the_trial_it_was_in(tmp_path):
     search, log = tmp_path / "search", tmp_path / "trials.log"

@@ -54,7 +54,6 @@ class CountFits(keras.callbacks.Callback):
         type(self).fits += 1
 
 
-@pytest.mark.long(seconds=25)
 def test_interrupted_search_resumes_without_redoing_trials(tmp_path):
     bundle = tiny(data.load("digits"), n=48)
     kwargs = {"directory": tmp_path, "epochs": 1, "callbacks": [CountFits()]}
@@ -215,7 +214,6 @@ SCALE_OUT = textwrap.dedent(
 )
 
 
-@pytest.mark.long(seconds=90)
 def test_each_recipe_fits_on_two_devices(tmp_path):
     # TensorFlow: MirroredStrategy over two logical CPUs; JAX: DataParallel
     # over two host devices. One subprocess for all recipes: the devices must

@@ -54,7 +54,6 @@ def environment():
     return env
 
 
-@pytest.mark.long(seconds=35)
 @pytest.mark.skipif(
     keras.backend.backend() == "tensorflow",
     reason="on TensorFlow the same cells run as a notebook",
@@ -75,7 +74,6 @@ def test_quick_run_as_a_script(name, tmp_path):
     check_outputs(out, output)
 
 
-@pytest.mark.long(seconds=35)
 @pytest.mark.skipif(
     keras.backend.backend() != "tensorflow",
     reason="on JAX the same cells run as a script",
