@@ -22,7 +22,7 @@ from PIL import Image
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TUTORIALS = sorted(path.stem for path in (ROOT / "tutorials").glob("*.py"))
-AS_SCRIPTS_ON_JAX = {"bilstm", "gan", "siamese", "vae"}
+AS_SCRIPTS_ON_JAX = {"bilstm", "gan", "vae"}
 SCRIPTS = [
     pytest.param(name, marks=[] if name in AS_SCRIPTS_ON_JAX else [pytest.mark.slow])
     for name in TUTORIALS
