@@ -86,6 +86,8 @@ def saved_on_other_backend(tmp_path_factory):
     return folder
 
 
+# One worker runs them all, so the other backend's subprocess runs once.
+@pytest.mark.xdist_group("other_backend")
 @pytest.mark.parametrize("name", sorted(MANIFEST))
 def test_saved_model_moves_between_backends(name, saved_on_other_backend):
     original = keras.saving.load_model(FOLDER / MANIFEST[name]["file"], safe_mode=True)

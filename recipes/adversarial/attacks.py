@@ -45,9 +45,14 @@ from keras import ops
 from recipes import validation
 
 if keras.backend.backend() == "jax":
-    from recipes.adversarial.gradient_jax import compile_function, value_and_gradient
+    from recipes.adversarial.gradient_jax import (
+        COMPILED_BY_XLA,
+        compile_function,
+        value_and_gradient,
+    )
 else:
     from recipes.adversarial.gradient_tensorflow import (
+        COMPILED_BY_XLA,
         compile_function,
         value_and_gradient,
     )
@@ -58,9 +63,10 @@ ATTACKS = ("fgsm", "pgd")
 # cut to zero (Keras's cross-entropy clips at 1e-7, which cuts it).
 PROBABILITY_FLOOR = 1e-30
 PGD_STEPS = 10
-# Attacks of up to this many steps are written out step by step in the compiled
-# function, longer ones loop: XLA runs the loop several times slower on CPU
-# (docs/recipes/adversarial.md, "Speed").
+# Under XLA, attacks of up to this many steps are written out step by step in
+# the compiled function, longer ones loop: XLA runs the loop several times
+# slower on CPU. A TensorFlow graph without XLA runs the loop as fast and traces
+# it once, so it always loops (docs/recipes/adversarial.md, "Speed").
 UNROLLED_STEPS = 100
 PGD_STEP_FACTOR = 2.5  # step size = 2.5 * epsilon / steps (Madry et al. 2018)
 
@@ -181,6 +187,7 @@ def perturb(
     targeted=False,
     from_logits=False,
     clip=(0.0, 1.0),
+    write_out=True,
 ):
     """Signed-gradient steps from `start`, kept in the epsilon ball and in `clip`.
 
@@ -199,6 +206,9 @@ def perturb(
         targeted: step down the loss of `y` instead of up.
         from_logits: whether `predict` returns logits.
         clip: `(low, high)` valid input range, or `None`.
+        write_out: whether the steps are written out one by one (for a
+            function XLA compiles; up to `UNROLLED_STEPS` of them) rather
+            than looped with `ops.fori_loop`.
 
     Returns:
         `(B, ...)` adversarial inputs.
@@ -219,7 +229,7 @@ def perturb(
         return project(current + direction * step_size * ops.sign(gradient))
 
     current = project(start)
-    if steps > UNROLLED_STEPS:
+    if not write_out or steps > UNROLLED_STEPS:
         return ops.fori_loop(0, steps, step, current)
     for index in range(steps):  # written out: see UNROLLED_STEPS
         current = step(index, current)
@@ -248,6 +258,7 @@ def _runner(model, *, steps, targeted, from_logits, clip):
                     targeted=targeted,
                     from_logits=from_logits,
                     clip=clip,
+                    write_out=COMPILED_BY_XLA,
                 )
                 labels = ops.argmax(predict(adversarial), axis=-1)  # (B,)
             return adversarial, labels

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import jax
 
+COMPILED_BY_XLA = True  # `compile_function` compiles with XLA
+
 
 def value_and_gradient(function, inputs):
     """`(function(inputs), d function / d inputs)` for a scalar `function`.

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+COMPILED_BY_XLA = False  # `compile_function` builds a graph, without XLA
+
 
 def value_and_gradient(function, inputs):
     """`(function(inputs), d function / d inputs)` for a scalar `function`.

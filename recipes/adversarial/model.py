@@ -143,6 +143,7 @@ class AdversarialModel(AdversarialTrainingStep, saving.RecipeModel):
             steps=self.steps,
             from_logits=self.from_logits,
             clip=self.clip,
+            write_out=bool(self.jit_compile),
         )
         return ops.stop_gradient(adversarial)
 
