@@ -73,33 +73,30 @@ def test_saved_model_matches_its_manifest(name):
 OTHER_BACKEND = {"tensorflow": "jax", "jax": "tensorflow"}[keras.backend.backend()]
 
 
-@pytest.fixture(scope="module")
-def saved_on_other_backend(tmp_path_factory):
-    """Every saved model loaded, probed and saved again on the other backend."""
-    folder = tmp_path_factory.mktemp(OTHER_BACKEND)
+def test_saved_models_move_between_backends(tmp_path):
+    # One test for every model, so that one test worker starts the other
+    # backend's process once (a module fixture would run in every worker).
     subprocess.run(
-        [sys.executable, "-m", "tests.cross_backend", str(FOLDER), str(folder)],
+        [sys.executable, "-m", "tests.cross_backend", str(FOLDER), str(tmp_path)],
         cwd=FOLDER.parent,
         env={**os.environ, "KERAS_BACKEND": OTHER_BACKEND},
         check=True,
     )
-    return folder
-
-
-# One worker runs them all, so the other backend's subprocess runs once.
-@pytest.mark.xdist_group("other_backend")
-@pytest.mark.parametrize("name", sorted(MANIFEST))
-def test_saved_model_moves_between_backends(name, saved_on_other_backend):
-    original = keras.saving.load_model(FOLDER / MANIFEST[name]["file"], safe_mode=True)
-    expected = deterministic_outputs(original)
-    with np.load(saved_on_other_backend / f"{name}.npz") as there:
-        on_other_backend = [there[key] for key in there.files]
-    moved_back = keras.saving.load_model(
-        saved_on_other_backend / MANIFEST[name]["file"], safe_mode=True
-    )
-    assert type(moved_back) is type(original)
-    assert saving.recipe_of(moved_back) == name
-    for outputs in (on_other_backend, deterministic_outputs(moved_back)):
-        assert len(outputs) == len(expected)
-        for actual, wanted in zip(outputs, expected):
-            np.testing.assert_allclose(actual, wanted, rtol=1e-4, atol=1e-5)
+    for name in sorted(MANIFEST):
+        original = keras.saving.load_model(
+            FOLDER / MANIFEST[name]["file"], safe_mode=True
+        )
+        expected = deterministic_outputs(original)
+        with np.load(tmp_path / f"{name}.npz") as there:
+            on_other_backend = [there[key] for key in there.files]
+        moved_back = keras.saving.load_model(
+            tmp_path / MANIFEST[name]["file"], safe_mode=True
+        )
+        assert type(moved_back) is type(original), name
+        assert saving.recipe_of(moved_back) == name
+        for outputs in (on_other_backend, deterministic_outputs(moved_back)):
+            assert len(outputs) == len(expected), name
+            for actual, wanted in zip(outputs, expected):
+                np.testing.assert_allclose(
+                    actual, wanted, rtol=1e-4, atol=1e-5, err_msg=name
+                )
