@@ -32,7 +32,7 @@ from recipes.adversarial.training import STEPS_PER_EXECUTION
 BATCH_SIZE = 32  # `adversarial.fit`'s default
 LEARNING_RATE = 1e-3  # `adversarial.compile`'s default (Adam)
 # The first epoch of each fit (tracing, XLA compilation) is not counted.
-REPEATS, EPOCHS = 2, 3
+REPEATS, EPOCHS = 3, 4
 
 
 def attack_settings():
@@ -265,7 +265,7 @@ def speed():
         "both halves in one batch. Throughput counts clean training images, the "
         "same count for every variant. Steps per compiled call: the recipe its "
         f"default {STEPS_PER_EXECUTION} (PGD's steps written out inside the "
-        "step); the hand-written model Keras's 1, with Keras's default "
+        "step where XLA compiles it, a loop otherwise); the hand-written model Keras's 1, with Keras's default "
         "`jit_compile` and PGD's loop unrolled in its `train_step` (TensorFlow "
         "only); the bare `jax.jit` step 1, PGD's loop unrolled too (JAX only). "
         f"Median over epochs 2-{EPOCHS} of {REPEATS} interleaved repeats.\n\n"

@@ -20,7 +20,13 @@ import keras
 import numpy as np
 
 from benchmarks.bare_jax import bare_fit
-from benchmarks.common import keras_fit, markdown_table, recipe_fit, speed_table
+from benchmarks.common import (
+    keras_fit,
+    markdown_table,
+    recipe_fit,
+    speed_table,
+    steps_per_call,
+)
 from recipes import autoencoder, data
 from recipes.data import embedded
 
@@ -170,10 +176,9 @@ def speed():
         "## Autoencoder training speed\n\n"
         f"Default dense autoencoder (64-48-16-48-64) on the digits training split "
         f"({len(x)} images), batch {batch_size}, mse loss, no extra metrics in either. "
-        "Median over epochs 2-5 of 3 interleaved repeats. The recipe runs its "
-        f"default {autoencoder.STEPS_PER_EXECUTION} training steps per compiled call "
-        "(`steps_per_execution`); the hand-written model keeps Keras's 1, the bare "
-        "step runs 1.\n\n"
+        "Median over epochs 2-5 of 3 interleaved repeats. "
+        + steps_per_call(autoencoder)
+        + "\n\n"
         + table
         + '\n\nTarget: recipe with `"auto"` >= 1.0x hand-written.'
     )

@@ -81,6 +81,15 @@ def keras_fit(make_model, x, y, *, batch_size):
     return fit
 
 
+def steps_per_call(module):
+    """The sentence that says how many steps each side runs per compiled call."""
+    return (
+        f"The recipe runs its default {module.STEPS_PER_EXECUTION} training steps "
+        "per compiled call (`steps_per_execution`); the hand-written model keeps "
+        "Keras's 1, the bare step runs 1."
+    )
+
+
 def recipe_fit(module, data, *, batch_size, build_kwargs=None, **fit_kwargs):
     """The recipe side of `speed_table`: `recipe(jit_compile) -> fit(epochs, callbacks)`.
 

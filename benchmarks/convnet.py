@@ -14,7 +14,13 @@ import statistics
 import keras
 
 from benchmarks.bare_jax import bare_fit
-from benchmarks.common import keras_fit, markdown_table, recipe_fit, speed_table
+from benchmarks.common import (
+    keras_fit,
+    markdown_table,
+    recipe_fit,
+    speed_table,
+    steps_per_call,
+)
 from recipes import convnet, data
 
 SEEDS = (0, 1, 2)
@@ -111,10 +117,9 @@ def speed():
     return (
         "## ConvNet training speed\n\n"
         f"Default ResNet on the digits training split ({len(x)} images), batch {batch_size}; "
-        "median over epochs 2-5 of 3 interleaved repeats. The recipe runs its "
-        f"default {convnet.STEPS_PER_EXECUTION} training steps per compiled call "
-        "(`steps_per_execution`); the hand-written model keeps Keras's 1, the bare "
-        "step runs 1.\n\n"
+        "median over epochs 2-5 of 3 interleaved repeats. "
+        + steps_per_call(convnet)
+        + "\n\n"
         + table
         + '\n\nTarget: recipe with `"auto"` >= 1.0x hand-written.'
     )

@@ -20,10 +20,12 @@ import numpy as np
 
 from benchmarks.bare_jax import bare_gan
 from benchmarks.common import (
+    compare,
     markdown_table,
     on_tensorflow_only,
     recipe_fit,
     speed_table,
+    steps_per_call,
     tensorflow_only_target,
 )
 from recipes import data, gan, metrics, plots
@@ -181,7 +183,43 @@ def speed():
         f"Default GAN (dense, width 512) on the digits training images ({len(x)}), batch {batch_size}, "
         "K = M = 1; the hand-written model trains the same networks with the keras-io "
         "DCGAN example's `train_step` (Keras's own default `jit_compile`); median "
-        "over epochs 2-12 of 5 interleaved repeats.\n\n"
+        "over epochs 2-12 of 5 interleaved repeats. "
+        + steps_per_call(gan)
+        + "\n\n"
         + table
         + tensorflow_only_target()
+    )
+
+
+def steps_per_call_sweep(counts=(1, 4, 8, 16, 32, 64), repeats=3, epochs=10):
+    """Throughput of the default GAN at each count of steps per compiled call.
+
+    Each count trains a fresh default GAN on the digits training images
+    (batch 64), interleaved `repeats` times; median over epochs 2-`epochs`.
+    Run on one backend: `python -c "from benchmarks.gan import
+    steps_per_call_sweep; print(steps_per_call_sweep())"`.
+
+    Returns:
+        A markdown table: steps per call, real images/s.
+    """
+    x = data.load("digits").train[0]
+
+    def fit_with(count):
+        def fit(epochs, callbacks):
+            model = gan.compile(gan.build(), steps_per_execution=count)
+            gan.fit(
+                model, x, epochs=epochs, batch_size=64, callbacks=callbacks, verbose=0
+            )
+
+        return fit
+
+    results = compare(
+        {count: fit_with(count) for count in counts},
+        len(x),
+        repeats=repeats,
+        epochs=epochs,
+    )
+    return markdown_table(
+        ["steps per call", f"real images/s ({keras.backend.backend()})"],
+        [[count, images] for count, images in results.items()],
     )

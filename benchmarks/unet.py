@@ -22,7 +22,13 @@ import keras
 import numpy as np
 
 from benchmarks.bare_jax import bare_fit
-from benchmarks.common import keras_fit, markdown_table, recipe_fit, speed_table
+from benchmarks.common import (
+    keras_fit,
+    markdown_table,
+    recipe_fit,
+    speed_table,
+    steps_per_call,
+)
 from recipes import data, plots, unet
 from recipes.data import localisation
 
@@ -171,10 +177,9 @@ def speed():
         f"{len(x)} of the {len(images)} `digits_loc` training canvases (64x64, "
         "with their pixel masks; a subset, as every repeat compiles a fresh "
         f"model), batch {batch_size} (the recipe's default). Median over epochs "
-        "2-5 of 3 interleaved repeats. The "
-        f"recipe runs its default {unet.STEPS_PER_EXECUTION} training steps per "
-        "compiled call (`steps_per_execution`); the hand-written model keeps "
-        "Keras's 1, the bare step runs 1.\n\n"
+        "2-5 of 3 interleaved repeats. "
+        + steps_per_call(unet)
+        + "\n\n"
         + table
         + '\n\nTarget: recipe with `"auto"` >= 1.0x hand-written.'
     )

@@ -12,7 +12,12 @@ import pytest
 import scipy.linalg
 
 from recipes import data, gan, metrics
-from tests.helpers import assert_fits_with_xla, assert_roundtrip, tiny
+from tests.helpers import (
+    assert_fits_with_xla,
+    assert_roundtrip,
+    assert_steps_per_call_train_alike,
+    tiny,
+)
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +90,13 @@ def test_builds_fits_evaluates_samples_and_round_trips(digits, tmp_path):
 
 def test_trains_with_xla(digits):
     assert_fits_with_xla(gan, small(), digits, batch_size=16)
+
+
+def test_several_steps_per_call_train_exactly_as_one(digits):
+    # Four batches of 8 in one call or in four: the same noise draws and updates.
+    assert_steps_per_call_train_alike(
+        gan, lambda: small(), digits, epochs=2, batch_size=8
+    )
 
 
 NETWORKS = ("discriminator", "generator")

@@ -65,7 +65,7 @@ from recipes.gan.hypermodel import HyperModel
 from recipes.gan.model import GAN, OptimizerPair
 from recipes.gan.networks import ARCHITECTURES, OUTPUT_RANGES, build
 from recipes.gan.sampling import GANMonitor, interpolate, noise, sample
-from recipes.gan.training import compile, fit
+from recipes.gan.training import STEPS_PER_EXECUTION, compile, fit
 
 DATASET = "digits"
 FACTS = ("input_shape",)  # what `build` and `HyperModel` take from a dataset's info
@@ -79,6 +79,7 @@ __all__ = [
     "HyperModel",
     "OUTPUT_RANGES",
     "OptimizerPair",
+    "STEPS_PER_EXECUTION",
     "build",
     "compile",
     "evaluate",

@@ -238,6 +238,7 @@ class GAN(AdversarialStep, keras.Model):
             "label_smoothing": self.label_smoothing,
             "instance_noise": self.instance_noise,
             "jit_compile": bool(self.jit_compile),
+            "steps_per_execution": self.steps_per_execution,
         }
 
     def compile_from_config(self, config):

@@ -8,6 +8,10 @@ from recipes import training, validation
 from recipes.gan.model import check_model
 
 ADAM_FAMILY = ("auto", "adam", "adamw", "nadam")  # the optimizers that take beta_1
+# Training steps per compiled call for "auto" on one replica (1 under a
+# multi-replica strategy: see `training.resolve_steps_per_execution`); chosen
+# by speed in docs/recipes/gan.md, "32 steps per compiled call".
+STEPS_PER_EXECUTION = 32
 
 
 def compile(
@@ -21,6 +25,7 @@ def compile(
     label_smoothing=0.0,
     instance_noise=0.0,
     beta_1=0.5,
+    steps_per_execution="auto",
 ):
     """Compiles a GAN with one optimizer per network.
 
@@ -41,6 +46,11 @@ def compile(
             (default 0, off).
         beta_1: Adam's first-moment decay (default 0.5, DCGAN's); used by the
             Adam family.
+        steps_per_execution: training steps per call of the compiled step
+            (Keras's `compile` argument): `"auto"` (the default:
+            `STEPS_PER_EXECUTION`, 32, on one replica, 1 under a multi-replica
+            strategy) or a positive int. Every step is the same K + M
+            updates on its own batch; batch-level callbacks run once per call.
 
     Defaults are chosen on validation data: see docs/recipes/gan.md.
 
@@ -50,7 +60,7 @@ def compile(
     Raises:
         ValueError: for a model that is not a `GAN`, a bad learning rate,
             optimizer or `beta_1` (in [0, 1)), or a bad step count, label
-            smoothing or instance noise.
+            smoothing, instance noise or `steps_per_execution`.
 
     Example:
 
@@ -59,6 +69,11 @@ def compile(
     """
     check_model(model)
     validation.check_fraction(beta_1, "beta_1")
+    steps_per_execution = training.resolve_steps_per_execution(
+        steps_per_execution,
+        STEPS_PER_EXECUTION,
+        getattr(model, "distribute_strategy", None),
+    )
     if isinstance(optimizer, (tuple, list)):
         if len(optimizer) != 2:
             raise ValueError("`optimizer` pair must be (discriminator, generator).")
@@ -81,6 +96,7 @@ def compile(
         label_smoothing=label_smoothing,
         instance_noise=instance_noise,
         jit_compile=training.resolve_jit_compile(jit_compile),
+        steps_per_execution=steps_per_execution,
     )
     return model
 
