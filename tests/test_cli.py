@@ -376,5 +376,13 @@ def test_ctrl_c_during_a_fit_is_raised_at_the_end_of_the_batch():
         with interrupt.deferred(ctrl_c):
             assert signal.getsignal(signal.SIGINT) == ctrl_c.handle
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+        def own_handler(signum, frame):
+            pass
+
+        signal.signal(signal.SIGINT, own_handler)  # left as it is
+        with interrupt.deferred(ctrl_c):
+            assert signal.getsignal(signal.SIGINT) is own_handler
+        assert signal.getsignal(signal.SIGINT) is own_handler
     finally:
         signal.signal(signal.SIGINT, inherited)

@@ -57,15 +57,14 @@ def deferred(ctrl_c):
 
     A process that ignores SIGINT, or has its own handler, is left as it is.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.getsignal(signal.SIGINT)
-    if previous is not signal.default_int_handler:
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    if not on_main_thread or signal.getsignal(signal.SIGINT) is not (
+        signal.default_int_handler
+    ):
         yield
         return
     signal.signal(signal.SIGINT, ctrl_c.handle)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
