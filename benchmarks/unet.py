@@ -39,6 +39,9 @@ FIGURE = os.path.join(os.path.dirname(__file__), "unet_digits_loc.png")
 # would make one backend's measurement last several times longer. A multiple
 # of 4 batches, so that every compiled call of the recipe runs its 4 steps.
 SPEED_CANVASES = 128
+# An epoch of them lasts about half a second: five repeats of six epochs, for
+# a steadier median.
+SPEED_REPEATS, SPEED_EPOCHS = 5, 6
 
 
 def box_masks(canvases):
@@ -166,8 +169,8 @@ def speed():
         samples_per_epoch=len(x),
         auto=unet.compile(unet.build()).jit_compile,
         bare=bare_fit(hand_written_unet, x, y, batch_size=batch_size),
-        repeats=3,
-        epochs=5,
+        repeats=SPEED_REPEATS,
+        epochs=SPEED_EPOCHS,
     )
     return (
         "## U-Net training speed\n\n"
@@ -177,7 +180,7 @@ def speed():
         f"{len(x)} of the {len(images)} `digits_loc` training canvases (64x64, "
         "with their pixel masks; a subset, as every repeat compiles a fresh "
         f"model), batch {batch_size} (the recipe's default). Median over epochs "
-        "2-5 of 3 interleaved repeats. "
+        f"2-{SPEED_EPOCHS} of {SPEED_REPEATS} interleaved repeats. "
         + steps_per_call(unet)
         + "\n\n"
         + table
