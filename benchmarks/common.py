@@ -94,7 +94,8 @@ def recipe_fit(module, data, *, batch_size, build_kwargs=None, **fit_kwargs):
     """The recipe side of `speed_table`: `recipe(jit_compile) -> fit(epochs, callbacks)`.
 
     Each `fit` trains a fresh `module.build(**build_kwargs)` compiled with that
-    `jit_compile`, through `module.fit` on `data`.
+    `jit_compile` (and any further `module.compile` arguments given to
+    `recipe`), through `module.fit` on `data`.
 
     Args:
         module: a recipe module (`build`, `compile`, `fit`).
@@ -104,10 +105,10 @@ def recipe_fit(module, data, *, batch_size, build_kwargs=None, **fit_kwargs):
         **fit_kwargs: further arguments of `module.fit`.
     """
 
-    def recipe(jit_compile):
+    def recipe(jit_compile, **compile_kwargs):
         def fit(epochs, callbacks):
             model = module.build(**(build_kwargs or {}))
-            model = module.compile(model, jit_compile=jit_compile)
+            model = module.compile(model, jit_compile=jit_compile, **compile_kwargs)
             module.fit(
                 model,
                 data,

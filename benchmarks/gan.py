@@ -203,18 +203,9 @@ def steps_per_call_sweep(counts=(1, 4, 8, 16, 32, 64), repeats=3, epochs=10):
         A markdown table: steps per call, real images/s.
     """
     x = data.load("digits").train[0]
-
-    def fit_with(count):
-        def fit(epochs, callbacks):
-            model = gan.compile(gan.build(), steps_per_execution=count)
-            gan.fit(
-                model, x, epochs=epochs, batch_size=64, callbacks=callbacks, verbose=0
-            )
-
-        return fit
-
+    recipe = recipe_fit(gan, x, batch_size=64)
     results = compare(
-        {count: fit_with(count) for count in counts},
+        {count: recipe("auto", steps_per_execution=count) for count in counts},
         len(x),
         repeats=repeats,
         epochs=epochs,
